@@ -1,0 +1,323 @@
+"""Councils, the people in them, and who holds which role when."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+class Tier(models.TextChoices):
+    COUNTY = "county", "County council"
+    DISTRICT = "district", "District council"
+    UNITARY = "unitary", "Unitary authority"
+    METROPOLITAN_BOROUGH = "metropolitan_borough", "Metropolitan borough"
+    LONDON_BOROUGH = "london_borough", "London borough"
+    PARISH = "parish", "Parish or town council"
+
+
+class Nation(models.TextChoices):
+    ENGLAND = "england", "England"
+    WALES = "wales", "Wales"
+    SCOTLAND = "scotland", "Scotland"
+    NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
+
+class Council(models.Model):
+    slug = models.SlugField(unique=True, max_length=60)
+    name = models.CharField(max_length=200)
+    tier = models.CharField(max_length=30, choices=Tier.choices)
+    nation = models.CharField(max_length=20, choices=Nation.choices, default=Nation.ENGLAND)
+    # Halstead borrows Braintree's Monitoring Officer; West Lavington borrows Wiltshire's.
+    monitoring_officer_council = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="borrowing_councils",
+        help_text="Leave blank when the council has its own Monitoring Officer.",
+    )
+    reference_prefix = models.CharField(
+        max_length=6, help_text="Case references start with this, e.g. LAN-2026-0042."
+    )
+    retention_years = models.PositiveSmallIntegerField(
+        default=6, help_text="Closed cases are anonymised this many years after closing."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(monitoring_officer_council=models.F("pk")),
+                name="council_mo_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_parish(self) -> bool:
+        return self.tier == Tier.PARISH
+
+    @property
+    def monitoring_officer_source(self) -> Council:
+        return self.monitoring_officer_council or self
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        mo_council = self.monitoring_officer_council
+        if mo_council is not None:
+            if self.pk and mo_council.pk == self.pk:
+                errors["monitoring_officer_council"] = (
+                    "A council cannot borrow its Monitoring Officer from itself; leave it blank."
+                )
+            elif mo_council.is_parish:
+                errors["monitoring_officer_council"] = (
+                    f"{mo_council.name} is a parish council and has no Monitoring Officer to lend."
+                )
+            elif mo_council.monitoring_officer_council_id is not None:
+                errors["monitoring_officer_council"] = (
+                    f"{mo_council.name} itself borrows its Monitoring Officer; choose the council "
+                    "that employs one."
+                )
+        elif self.is_parish:
+            errors["monitoring_officer_council"] = (
+                "A parish or town council has no Monitoring Officer of its own: choose the "
+                "district or unitary council whose Monitoring Officer serves it."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class ClosureDay(models.Model):
+    """A council's own non-working day (e.g. between Christmas and New Year)."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="closure_days")
+    date = models.DateField()
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "date"], name="closure_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council.slug} closed {self.date:%d %b %Y}"
+
+
+class Ward(models.Model):
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="wards")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["council", "name"], name="ward_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PoliticalGroup(models.Model):
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="political_groups")
+    name = models.CharField(max_length=200)
+    leader = models.ForeignKey(
+        "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="groups_led"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "name"], name="political_group_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.leader_id and self.leader and self.leader.political_group_id != self.pk:
+            raise ValidationError({"leader": "The group leader must be a member of the group."})
+
+
+class PersonKind(models.TextChoices):
+    COUNCILLOR = "councillor", "Councillor"
+    OFFICER = "officer", "Officer"
+
+
+class Person(models.Model):
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="people")
+    kind = models.CharField(max_length=20, choices=PersonKind.choices)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    ward = models.ForeignKey(
+        Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="councillors"
+    )
+    political_group = models.ForeignKey(
+        PoliticalGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    job_title = models.CharField(max_length=200, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        indexes = [models.Index(fields=["council", "kind"]), models.Index(fields=["email"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="officer", ward__isnull=True) | Q(kind="councillor"),
+                name="person_officer_has_no_ward",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_councillor(self) -> bool:
+        return self.kind == PersonKind.COUNCILLOR
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.kind == PersonKind.COUNCILLOR:
+            if not self.ward_id:
+                errors["ward"] = "A councillor must represent a ward."
+            elif self.ward and self.ward.council_id != self.council_id:
+                errors["ward"] = "The ward must belong to the councillor's council."
+            if self.job_title:
+                errors["job_title"] = "Only officers have a job title; leave it blank."
+            group = self.political_group
+            if group is not None and group.council_id != self.council_id:
+                errors["political_group"] = "The group must belong to the councillor's council."
+        elif self.kind == PersonKind.OFFICER:
+            if self.ward_id:
+                errors["ward"] = "Officers do not represent wards; leave it blank."
+            if self.political_group_id:
+                errors["political_group"] = "Officers are politically neutral; leave it blank."
+            if not self.job_title:
+                errors["job_title"] = "Enter the officer's job title."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Role(models.TextChoices):
+    HEAD_OF_PAID_SERVICE = "head_of_paid_service", "Head of Paid Service / Chief Executive"
+    DIRECTOR = "director", "Director"
+    CHIEF_OFFICER = "chief_officer", "Chief Officer"
+    SERVICE_HEAD = "service_head", "Service Head"
+    MONITORING_OFFICER = "monitoring_officer", "Monitoring Officer"
+    DEPUTY_MONITORING_OFFICER = "deputy_monitoring_officer", "Deputy Monitoring Officer"
+    CHIEF_FINANCE_OFFICER = "chief_finance_officer", "S151 Officer / Chief Finance Officer"
+    CLERK = "clerk", "Clerk"
+    CASE_ADMINISTRATOR = "case_administrator", "Case administrator"
+    LEADER = "leader", "Leader of the Council"
+    OPPOSITION_LEADER = "opposition_leader", "Leader of the Opposition"
+    GROUP_LEADER = "group_leader", "Group Leader"
+    CHAIRMAN = "chairman", "Chairman"
+    STANDARDS_COMMITTEE_MEMBER = "standards_committee_member", "Standards Committee member"
+    PERSONNEL_COMMITTEE_MEMBER = "personnel_committee_member", "Personnel Committee member"
+    HUMAN_RESOURCES = "human_resources", "Head of HR"
+
+
+# The role that stands in when the holder of a role cannot act.
+DEPUTY_ROLE: dict[str, str] = {
+    Role.MONITORING_OFFICER: Role.DEPUTY_MONITORING_OFFICER,
+}
+
+# Roles a parish or town council may not hold itself: it borrows them.
+BORROWED_ROLES = {Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER}
+
+
+class Capacity(models.TextChoices):
+    SUBSTANTIVE = "substantive", "Substantive"
+    ACTING = "acting", "Acting"
+
+
+class RoleAssignment(models.Model):
+    """`person` holds `role` for `council` (which may not be their own: the borrowed MO)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_assignments")
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=40, choices=Role.choices)
+    capacity = models.CharField(
+        max_length=20, choices=Capacity.choices, default=Capacity.SUBSTANTIVE
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Blank while the role is held.")
+    notes = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["council", "role", "starts_on"]
+        indexes = [models.Index(fields=["council", "role", "starts_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="role_assignment_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "council", "role", "starts_on"], name="role_assignment_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()}, {self.council.slug}"
+
+    def is_current(self, on: datetime.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The end date must be on or after the start date."
+        council = getattr(self, "council", None)
+        person = getattr(self, "person", None)
+        if council is not None and person is not None:
+            if council.is_parish and self.role in BORROWED_ROLES and person.council_id == council.pk:
+                errors["role"] = (
+                    f"{council.name} is a parish: its Monitoring Officer is lent by "
+                    f"{council.monitoring_officer_source.name}."
+                )
+            if person.council_id != council.pk and self.role not in BORROWED_ROLES:
+                errors["council"] = (
+                    "Only the Monitoring Officer (or deputy) can hold a role for another council."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class PersonalRelationship(models.Model):
+    """A declared close personal relationship between a member and an officer.
+
+    Maldon 5.1 & 6.2, Hounslow 10, Halstead 4.4. Confidential: visible to the recipient roles and
+    the Monitoring Officer only. The case engine never lets one judge a case about the other.
+    """
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="relationships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships_declared")
+    related_person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="relationships_received"
+    )
+    nature = models.CharField(max_length=200, help_text="e.g. family member, close friend, partner")
+    declared_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-declared_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(person=models.F("related_person")), name="relationship_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Relationship declared by {self.person}"

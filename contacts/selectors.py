@@ -1,0 +1,200 @@
+"""Read queries for councils, people and roles: "who holds what, where, when"."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import BORROWED_ROLES, DEPUTY_ROLE, Capacity, Council, Person, Role, RoleAssignment
+
+
+class UserGroup:
+    """Names of the Django auth groups; capabilities hang off these, scope off roles."""
+
+    CLERK = "clerk"
+    COUNCILLOR = "councillor"
+    OFFICER = "officer"
+    MONITORING_OFFICER = "monitoring_officer"
+    COUNCIL_ADMIN = "council_admin"
+    ALL = (CLERK, COUNCILLOR, OFFICER, MONITORING_OFFICER, COUNCIL_ADMIN)
+
+
+@dataclass(frozen=True)
+class Holding:
+    person: Person
+    role: str
+    council: Council  # the council asked about
+    via_council: Council  # the council the assignment is recorded against
+    capacity: str
+    is_deputy: bool
+
+    @property
+    def borrowed(self) -> bool:
+        """True when the holder is another council's officer (a parish's borrowed MO)."""
+        return self.person.council_id != self.council.pk
+
+    @property
+    def description(self) -> str:
+        parts = [Role(self.role).label]
+        if self.capacity == Capacity.ACTING:
+            parts.insert(0, "Acting")
+        if self.person.council_id != self.council.pk:
+            parts.append(f"({self.person.council.name})")
+        return " ".join(parts)
+
+
+def _current(on: datetime.date) -> Q:
+    return Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def role_councils(council: Council, role: str) -> list[Council]:
+    """Councils whose assignments of `role` count for `council`: itself, and for the MO the lender."""
+    if role in BORROWED_ROLES and council.monitoring_officer_council_id:
+        assert council.monitoring_officer_council is not None
+        return [council, council.monitoring_officer_council]
+    return [council]
+
+
+def role_holders(
+    *, council: Council, role: str, on: datetime.date | None = None, include_deputies: bool = True
+) -> list[Holding]:
+    """Who holds `role` for `council` on `on`, best first.
+
+    Order: substantive holders, then acting holders, then (if asked) the deputies. For a parish,
+    the Monitoring Officer is the lending council's own, unless one is assigned to the parish
+    directly (Halstead → Braintree, West Lavington → Wiltshire).
+    """
+    on = on or _today()
+    roles = [role]
+    deputy = DEPUTY_ROLE.get(role)
+    if include_deputies and deputy:
+        roles.append(deputy)
+    councils = role_councils(council, role)
+    assignments = (
+        RoleAssignment.objects.filter(_current(on), role__in=roles, council__in=councils)
+        .select_related("person__council", "council")
+        .order_by("starts_on", "pk")
+    )
+
+    def rank(a: RoleAssignment) -> tuple[int, int, int]:
+        return (
+            0 if a.council_id == council.pk else 1,  # a direct assignment beats the lender's
+            roles.index(a.role),
+            0 if a.capacity == Capacity.SUBSTANTIVE else 1,
+        )
+
+    ordered = sorted(assignments, key=rank)
+    seen: set[int] = set()
+    holdings: list[Holding] = []
+    for a in ordered:
+        if a.person_id in seen:
+            continue
+        seen.add(a.person_id)
+        holdings.append(
+            Holding(
+                person=a.person,
+                role=a.role,
+                council=council,
+                via_council=a.council,
+                capacity=a.capacity,
+                is_deputy=a.role != role,
+            )
+        )
+    return holdings
+
+
+def role_holder(*, council: Council, role: str, on: datetime.date | None = None) -> Person | None:
+    """The one person answering for `role` at `council` on `on` (deputy if nobody holds it)."""
+    holdings = role_holders(council=council, role=role, on=on)
+    return holdings[0].person if holdings else None
+
+
+def current_roles(person: Person, on: datetime.date | None = None) -> QuerySet[RoleAssignment]:
+    on = on or _today()
+    return person.role_assignments.filter(_current(on)).select_related("council")
+
+
+def person_for(user: AbstractBaseUser | AnonymousUser) -> Person | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.person  # type: ignore[union-attr]
+    except Person.DoesNotExist:
+        return None
+
+
+def monitoring_officer_council_ids(person: Person, on: datetime.date | None = None) -> set[int]:
+    """Councils this person serves as MO or deputy MO, including the parishes that borrow them."""
+    on = on or _today()
+    direct = set(
+        RoleAssignment.objects.filter(
+            _current(on),
+            person=person,
+            role__in=[Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER],
+        ).values_list("council_id", flat=True)
+    )
+    if not direct:
+        return set()
+    borrowing = set(
+        Council.objects.filter(monitoring_officer_council_id__in=direct).values_list(
+            "pk", flat=True
+        )
+    )
+    return direct | borrowing
+
+
+def administered_council_ids(user: AbstractBaseUser | AnonymousUser) -> set[int]:
+    """Councils whose every case this user may see: a clerk's own council, an MO's councils."""
+    person = person_for(user)
+    if person is None:
+        return set()
+    ids: set[int] = set()
+    group_names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    if UserGroup.CLERK in group_names or UserGroup.COUNCIL_ADMIN in group_names:
+        ids.add(person.council_id)
+    if UserGroup.MONITORING_OFFICER in group_names:
+        ids |= monitoring_officer_council_ids(person)
+    return ids
+
+
+def visible_councils_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Council]:
+    """Councils a user can look at: their own, and those they administer or serve."""
+    if not user.is_authenticated:
+        return Council.objects.none()
+    if user.is_superuser:  # type: ignore[union-attr]
+        return Council.objects.all()
+    person = person_for(user)
+    ids = administered_council_ids(user)
+    if person is not None:
+        ids.add(person.council_id)
+    return Council.objects.filter(pk__in=ids)
+
+
+def people_of(council: Council) -> QuerySet[Person]:
+    return council.people.select_related("ward", "political_group").prefetch_related(
+        "role_assignments"
+    )
+
+
+def related_person_ids(person_ids: set[int], on: datetime.date | None = None) -> set[int]:
+    """People with a current declared relationship with any of `person_ids`."""
+    from .models import PersonalRelationship
+
+    on = on or _today()
+    rows = PersonalRelationship.objects.filter(
+        Q(person_id__in=person_ids) | Q(related_person_id__in=person_ids),
+        Q(ended_on__isnull=True) | Q(ended_on__gte=on),
+        declared_on__lte=on,
+    ).values_list("person_id", "related_person_id")
+    related: set[int] = set()
+    for a, b in rows:
+        related.update((a, b))
+    return related - person_ids

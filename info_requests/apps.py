@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InfoRequestsConfig(AppConfig):
+    name = "info_requests"
+    verbose_name = "Members' information requests"
