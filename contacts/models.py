@@ -152,6 +152,9 @@ class Person(models.Model):
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="people")
     kind = models.CharField(max_length=20, choices=PersonKind.choices)
     name = models.CharField(max_length=200)
+    # A stable handle for the YAML configuration (fixtures/councils/*.yaml): re-importing a file
+    # matches people by (council, key), so renaming someone never creates a second person.
+    key = models.SlugField(max_length=80, blank=True)
     email = models.EmailField(blank=True)
     ward = models.ForeignKey(
         Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="councillors"
