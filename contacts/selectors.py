@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -56,10 +56,10 @@ def _today() -> datetime.date:
 
 
 def role_councils(council: Council, role: str) -> list[Council]:
-    """Councils whose assignments of `role` count for `council`: itself, and for the MO the lender."""
-    if role in BORROWED_ROLES and council.monitoring_officer_council_id:
-        assert council.monitoring_officer_council is not None
-        return [council, council.monitoring_officer_council]
+    """Councils whose `role` assignments count for `council`: itself, and for the MO its lender."""
+    lender = council.monitoring_officer_council
+    if role in BORROWED_ROLES and lender is not None:
+        return [council, lender]
     return [council]
 
 
@@ -122,13 +122,14 @@ def current_roles(person: Person, on: datetime.date | None = None) -> QuerySet[R
     return person.role_assignments.filter(_current(on)).select_related("council")
 
 
-def person_for(user: AbstractBaseUser | AnonymousUser) -> Person | None:
+def person_for(user: User | AnonymousUser) -> Person | None:
     if not user.is_authenticated:
         return None
     try:
-        return user.person  # type: ignore[union-attr]
+        person: Person | None = getattr(user, "person", None)
     except Person.DoesNotExist:
         return None
+    return person
 
 
 def monitoring_officer_council_ids(person: Person, on: datetime.date | None = None) -> set[int]:
@@ -151,13 +152,13 @@ def monitoring_officer_council_ids(person: Person, on: datetime.date | None = No
     return direct | borrowing
 
 
-def administered_council_ids(user: AbstractBaseUser | AnonymousUser) -> set[int]:
+def administered_council_ids(user: User | AnonymousUser) -> set[int]:
     """Councils whose every case this user may see: a clerk's own council, an MO's councils."""
     person = person_for(user)
     if person is None:
         return set()
     ids: set[int] = set()
-    group_names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    group_names = set(user.groups.values_list("name", flat=True))
     if UserGroup.CLERK in group_names or UserGroup.COUNCIL_ADMIN in group_names:
         ids.add(person.council_id)
     if UserGroup.MONITORING_OFFICER in group_names:
@@ -165,11 +166,11 @@ def administered_council_ids(user: AbstractBaseUser | AnonymousUser) -> set[int]
     return ids
 
 
-def visible_councils_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Council]:
+def visible_councils_for(user: User | AnonymousUser) -> QuerySet[Council]:
     """Councils a user can look at: their own, and those they administer or serve."""
     if not user.is_authenticated:
         return Council.objects.none()
-    if user.is_superuser:  # type: ignore[union-attr]
+    if user.is_superuser:
         return Council.objects.all()
     person = person_for(user)
     ids = administered_council_ids(user)

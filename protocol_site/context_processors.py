@@ -1,7 +1,61 @@
+"""Template context every page needs: the service name, phase and the service navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 
+from contacts.selectors import UserGroup
+
+SERVICE_NAME = "Protocol"
+PHASE = "beta"
+
+# Groups whose members administer cases and so watch the clocks.
+CLOCK_WATCHERS = {UserGroup.CLERK, UserGroup.MONITORING_OFFICER, UserGroup.COUNCIL_ADMIN}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    active: bool
+
+
+def _is_active(path: str, href: str) -> bool:
+    if href == "/":
+        return path == "/"
+    return path.startswith(href)
+
+
+def nav_items_for(request: HttpRequest) -> list[NavItem]:
+    """Links in the service navigation for this user.
+
+    Other apps' pages are linked by literal path, not `{% url %}`, so the layout never breaks
+    while an app's URLs are still being built.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    groups = set(user.groups.values_list("name", flat=True))
+    links: list[tuple[str, str]] = [("Home", "/"), ("Cases", "/cases/")]
+    if user.is_superuser or groups & {
+        UserGroup.CLERK,
+        UserGroup.COUNCILLOR,
+        UserGroup.OFFICER,
+        UserGroup.MONITORING_OFFICER,
+        UserGroup.COUNCIL_ADMIN,
+    }:
+        links.append(("Information requests", "/information-requests/"))
+    if user.is_superuser or groups & CLOCK_WATCHERS:
+        links.append(("Clocks", "/clocks/"))
+    links.append(("Councils", "/councils/"))
+    if user.is_staff:
+        links.append(("Admin", "/admin/"))
+    path = request.path
+    return [NavItem(label, href, _is_active(path, href)) for label, href in links]
+
 
 def service(request: HttpRequest) -> dict[str, Any]:
-    return {"service_name": "Protocol", "phase": "beta"}
+    return {"service_name": SERVICE_NAME, "phase": PHASE, "nav_items": nav_items_for(request)}

@@ -29,7 +29,8 @@ def pytest_configure(config: pytest.Config) -> None:
     db = settings.DATABASES["default"]
     problems = []
     if "postgresql" in db["ENGINE"]:
-        ok, where = _reachable(f"postgres://{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}", 5432)
+        host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+        ok, where = _reachable(f"postgres://{host}:{port}", 5432)
         if not ok:
             problems.append(f"PostgreSQL is not reachable at {where} (DATABASE_URL)")
     broker = settings.CELERY_BROKER_URL

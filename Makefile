@@ -1,0 +1,64 @@
+# Protocol — run `make help` for the list of targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+# Tests use the real services (see README); override for your machine.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/protocol
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.DEFAULT_GOAL := help
+
+help: ## List every target with a one-line description
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the app with its development tools
+
+migrate: install ## Apply database migrations (SQLite in var/ unless DATABASE_URL is set)
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## Load the seven councils, the demo logins and sample cases (idempotent)
+	$(PY) manage.py load_demo
+
+run: demo ## Set up everything and serve on http://127.0.0.1:8000 with a Celery worker and beat
+	mkdir -p var/celery-queue var/celery-processed
+	PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+
+test: install ## Run the whole test suite on the real PostgreSQL and Redis
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
+
+lint: install ## ruff (lint and format check), djLint and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+	$(BIN)/mypy .
+
+format: install ## Format the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install ## Fail when a model change has no migration
+	DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+vendor: ## Refresh the vendored GOV.UK Frontend assets from the npm package
+	bash scripts/vendor-govuk-frontend.sh
+
+ci: ## Run what CI runs (.ci/run)
+	bash .ci/run
+
+clean: ## Remove the embedded database, queue and caches (keeps .venv)
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help install migrate demo run test lint format migrations-check vendor ci clean
