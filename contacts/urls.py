@@ -1,5 +1,16 @@
-from django.urls import path
+from django.urls import include, path
 
-app_name = "contacts"
+from . import views
 
-urlpatterns: list = []
+# `home`, `login` and `logout` are un-namespaced: settings.LOGIN_URL / LOGIN_REDIRECT_URL name them.
+council_patterns = [
+    path("", views.council_list, name="council_list"),
+    path("<slug:slug>/", views.council_detail, name="council_detail"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.LoginView.as_view(), name="login"),
+    path("sign-out/", views.LogoutView.as_view(), name="logout"),
+    path("councils/", include((council_patterns, "contacts"))),
+]

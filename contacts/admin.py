@@ -1,0 +1,146 @@
+"""Admin for councils, people and roles. The forms (contacts/forms.py) carry the validation."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .forms import CouncilForm, PersonalRelationshipForm, PersonForm, RoleAssignmentForm
+from .models import (
+    ClosureDay,
+    Council,
+    Person,
+    PersonalRelationship,
+    PoliticalGroup,
+    RoleAssignment,
+    Ward,
+)
+
+
+class CurrentFilter(admin.SimpleListFilter):
+    title = "held today"
+    parameter_name = "current"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Held today"), ("no", "Ended or not started")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        today = timezone.localdate()
+        current = Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        if self.value() == "yes":
+            return queryset.filter(current)
+        if self.value() == "no":
+            return queryset.exclude(current)
+        return queryset
+
+
+class WardInline(admin.TabularInline):
+    model = Ward
+    extra = 0
+
+
+class PoliticalGroupInline(admin.TabularInline):
+    model = PoliticalGroup
+    extra = 0
+    autocomplete_fields = ["leader"]
+
+
+class ClosureDayInline(admin.TabularInline):
+    model = ClosureDay
+    extra = 0
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    form = RoleAssignmentForm
+    fk_name = "person"
+    extra = 0
+    fields = ["role", "council", "capacity", "starts_on", "ends_on", "notes"]
+
+
+@admin.register(Council)
+class CouncilAdmin(admin.ModelAdmin):
+    form = CouncilForm
+    list_display = ["name", "slug", "tier", "nation", "monitoring_officer_council"]
+    list_filter = ["tier", "nation"]
+    list_select_related = ["monitoring_officer_council"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [WardInline, PoliticalGroupInline, ClosureDayInline]
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "council", "description"]
+    list_filter = ["council"]
+    list_select_related = ["council"]
+    search_fields = ["description", "council__name"]
+    date_hierarchy = "date"
+
+
+@admin.register(Ward)
+class WardAdmin(admin.ModelAdmin):
+    list_display = ["name", "council"]
+    list_filter = ["council"]
+    list_select_related = ["council"]
+    search_fields = ["name", "council__name"]
+
+
+@admin.register(PoliticalGroup)
+class PoliticalGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "council", "leader"]
+    list_filter = ["council"]
+    list_select_related = ["council", "leader"]
+    search_fields = ["name", "council__name"]
+    autocomplete_fields = ["leader"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    form = PersonForm
+    list_display = ["name", "kind", "council", "ward", "political_group", "job_title", "user"]
+    list_filter = ["kind", "council"]
+    list_select_related = ["council", "ward", "political_group", "user"]
+    search_fields = ["name", "email", "key", "job_title"]
+    autocomplete_fields = ["ward", "political_group", "user"]
+    inlines = [RoleAssignmentInline]
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):
+    form = RoleAssignmentForm
+    list_display = ["person", "role", "council", "capacity", "starts_on", "ends_on"]
+    list_filter = [CurrentFilter, "role", "capacity", "council"]
+    list_select_related = ["person", "council"]
+    search_fields = ["person__name", "council__name", "notes"]
+    autocomplete_fields = ["person"]
+    date_hierarchy = "starts_on"
+
+
+@admin.register(PersonalRelationship)
+class PersonalRelationshipAdmin(admin.ModelAdmin):
+    """Confidential register (Maldon 5.1, Hounslow 10, Halstead 4.4): superusers only here."""
+
+    form = PersonalRelationshipForm
+    list_display = ["person", "related_person", "council", "nature", "declared_on", "ended_on"]
+    list_filter = ["council"]
+    list_select_related = ["person", "related_person", "council"]
+    search_fields = ["person__name", "related_person__name", "nature"]
+    autocomplete_fields = ["person", "related_person"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.is_superuser
