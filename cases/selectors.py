@@ -1,0 +1,212 @@
+"""Read queries for cases. `visible_cases_for` is THE answer to "who sees what": the web list,
+the case page, the API and search all start from it, so they cannot disagree.
+
+| who                                              | sees                                  |
+|--------------------------------------------------|---------------------------------------|
+| clerk / council admin of council C               | every case of C                       |
+| Monitoring Officer (or deputy) serving C         | every case of C, borrowing parishes too |
+| a party (raised_by / about)                      | their case, without internal notes    |
+| a current or past handler                        | that case                             |
+| an explicit guardian grant (e.g. Standards Committee member) | that case                 |
+| superuser                                        | everything                            |
+| anyone else                                      | 404                                   |
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from clocks.models import Deadline
+from contacts.models import Council, Person, Role, RoleAssignment
+from contacts.selectors import UserGroup
+
+from .models import (
+    Case,
+    CaseAssignment,
+    CaseEvent,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Note,
+    NoteVisibility,
+    VariantStep,
+)
+
+User = AbstractBaseUser | AnonymousUser
+REVIEWER_CODENAME = "view_case_as_reviewer"
+
+
+class Access(StrEnum):
+    FULL = "full"  # everything, internal notes included
+    PARTY = "party"  # a party: shared notes only
+
+
+def _in_group(user: User, *names: str) -> Exists:
+    through = get_user_model().groups.through
+    return Exists(through.objects.filter(user_id=user.pk, group__name__in=names))
+
+
+def _person_id(user: User) -> Subquery:
+    return Subquery(Person.objects.filter(user_id=user.pk).values("pk")[:1])
+
+
+def _served_council_ids(user: User) -> QuerySet[Council]:
+    """Councils the user serves as MO or deputy today, and the parishes that borrow them."""
+    today = timezone.localdate()
+    direct = RoleAssignment.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+        starts_on__lte=today,
+        person__user_id=user.pk,
+        role__in=[Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER],
+    ).values("council_id")
+    return Council.objects.filter(
+        Q(pk__in=direct) | Q(monitoring_officer_council_id__in=direct)
+    ).values("pk")
+
+
+def _visibility(user: User) -> Q:
+    """The visibility rule as one `Q` of subqueries: evaluated by PostgreSQL in one statement."""
+    person_id = _person_id(user)
+    own_council = Subquery(Person.objects.filter(user_id=user.pk).values("council_id")[:1])
+    administers = Q(_in_group(user, UserGroup.CLERK, UserGroup.COUNCIL_ADMIN)) & Q(
+        council_id=own_council
+    )
+    serves_as_mo = Q(_in_group(user, UserGroup.MONITORING_OFFICER)) & Q(
+        council_id__in=_served_council_ids(user)
+    )
+    party = Q(raised_by_id=person_id) | Q(about_id=person_id)
+    handled = Exists(CaseAssignment.objects.filter(case_id=OuterRef("pk"), person__user_id=user.pk))
+    granted = Exists(
+        CaseUserObjectPermission.objects.filter(
+            content_object_id=OuterRef("pk"),
+            user_id=user.pk,
+            permission__codename=REVIEWER_CODENAME,
+        )
+    ) | Exists(
+        CaseGroupObjectPermission.objects.filter(
+            content_object_id=OuterRef("pk"),
+            group__user__id=user.pk,
+            permission__codename=REVIEWER_CODENAME,
+        )
+    )
+    return administers | serves_as_mo | party | Q(handler_id=person_id) | Q(handled) | Q(granted)
+
+
+def visible_cases_for(user: User) -> QuerySet[Case]:
+    """Every case `user` may open. One SQL statement; nothing is evaluated here."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    if user.is_superuser:  # type: ignore[union-attr]
+        return Case.objects.all()
+    return Case.objects.filter(_visibility(user))
+
+
+def with_case_details(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Everything a case page or the case JSON reads, in a constant number of queries."""
+    return qs.select_related(
+        "council", "variant", "raised_by", "about", "handler", "opened_by"
+    ).prefetch_related(
+        Prefetch("variant__steps", queryset=VariantStep.objects.order_by("position")),
+        Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "pk")),
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "pk")),
+    )
+
+
+def case_for(user: User, pk_or_reference: int | str) -> Case:
+    """The case by id or reference (`LAN-2026-0042`) if `user` may see it, else Http404."""
+    qs = with_case_details(visible_cases_for(user))
+    key = str(pk_or_reference).strip()
+    lookup = Q(pk=int(key)) if key.isdigit() else Q(reference__iexact=key)
+    try:
+        return qs.get(lookup)
+    except Case.DoesNotExist:
+        raise Http404("No such case.") from None
+
+
+def case_access(user: User, case: Case) -> Access | None:
+    """Which view of `case` the user gets: full, party (no internal notes), or None (404)."""
+    if not user.is_authenticated:
+        return None
+    if not user.is_superuser:  # type: ignore[union-attr]
+        if not visible_cases_for(user).filter(pk=case.pk).exists():
+            return None
+        person = getattr(user, "person", None)
+        if person is not None and person.pk in (case.raised_by_id, case.about_id):
+            return Access.PARTY
+    return Access.FULL
+
+
+def visible_notes(user: User, case: Case, *, access: Access | None = None) -> QuerySet[Note]:
+    """Notes the user may read on a case they can see: parties never see internal notes."""
+    access = access if access is not None else case_access(user, case)
+    if access is None:
+        return Note.objects.none()
+    qs = case.notes.prefetch_related("attachments").order_by("created_at", "pk")
+    if access == Access.PARTY:
+        qs = qs.filter(visibility=NoteVisibility.SHARED)
+    return qs
+
+
+def visible_events(case: Case, access: Access | None) -> list[CaseEvent]:
+    """The timeline, without internal-note events for parties. Uses the prefetch if present."""
+    events = list(case.events.all())
+    if access == Access.PARTY:
+        events = [e for e in events if e.data.get("visibility") != NoteVisibility.INTERNAL]
+    return events
+
+
+def _open_deadlines() -> QuerySet[Deadline]:
+    return Deadline.objects.filter(
+        case_id=OuterRef("pk"), met_at__isnull=True, cancelled_at__isnull=True
+    )
+
+
+def case_list(
+    user: User,
+    *,
+    council: Council | str | None = None,
+    state: str | None = None,
+    case_type: str | None = None,
+    overdue: bool | None = None,
+    handler: Person | int | None = None,
+    search: str | None = None,
+) -> QuerySet[Case]:
+    """The escalation queue and case lists: visible cases, filtered, annotated with the next
+    open due date and whether a clock is overdue, with the related rows a list page shows."""
+    now = timezone.now()
+    qs = visible_cases_for(user).select_related(
+        "council", "variant", "raised_by", "about", "handler"
+    )
+    open_deadlines = _open_deadlines()
+    qs = qs.annotate(
+        next_due_at=Subquery(open_deadlines.order_by("due_at").values("due_at")[:1]),
+        is_overdue=Exists(open_deadlines.filter(Q(breached_at__isnull=False) | Q(due_at__lt=now))),
+    )
+    if council:
+        qs = (
+            qs.filter(council__slug=council)
+            if isinstance(council, str)
+            else qs.filter(council=council)
+        )
+    if state:
+        qs = qs.filter(state=state)
+    if case_type:
+        qs = qs.filter(case_type=case_type)
+    if overdue is not None:
+        qs = qs.filter(is_overdue=overdue)
+    if handler is not None:
+        qs = qs.filter(handler_id=handler.pk if isinstance(handler, Person) else handler)
+    if search:
+        term = search.strip()
+        qs = qs.filter(
+            Q(reference__icontains=term)
+            | Q(summary__icontains=term)
+            | Q(raised_by__name__icontains=term)
+            | Q(about__name__icontains=term)
+        )
+    return qs.order_by("-received_at", "-pk")

@@ -1,0 +1,131 @@
+"""cases.routing is pure: these tables need no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from cases.routing import Candidate, choose_handler, roles_to_consult
+
+CEO = Candidate(1, "Niall Bolger", "head_of_paid_service", title="Chief Executive")
+MO = Candidate(2, "Thomas Ribbits", "monitoring_officer")
+DEPUTY_MO = Candidate(3, "Dee Puty", "deputy_monitoring_officer", is_deputy=True)
+DIRECTOR = Candidate(4, "Dora Rector", "director")
+SERVICE_HEAD = Candidate(5, "Sam Head", "service_head")
+CLERK = Candidate(6, "Clara Clerk", "clerk", title="Town Clerk")
+CHAIRMAN = Candidate(7, "Cllr Chair", "chairman")
+LEADER = Candidate(8, "Cllr Leader", "leader")
+
+
+@pytest.mark.parametrize(
+    ("handler_role", "expected"),
+    [
+        ("head_of_paid_service", ["head_of_paid_service", "monitoring_officer"]),
+        (
+            "chief_officer",
+            [
+                "chief_officer",
+                "director",
+                "service_head",
+                "head_of_paid_service",
+                "monitoring_officer",
+            ],
+        ),
+        ("monitoring_officer", ["monitoring_officer", "head_of_paid_service"]),
+        ("clerk", ["clerk", "chairman"]),
+        ("leader", ["leader", "head_of_paid_service", "monitoring_officer"]),
+        ("personnel_committee_member", ["personnel_committee_member", "clerk", "chairman"]),
+        ("service_head", ["service_head", "head_of_paid_service", "monitoring_officer"]),
+    ],
+)
+def test_roles_to_consult(handler_role, expected):
+    assert roles_to_consult(handler_role) == expected
+
+
+@pytest.mark.parametrize(
+    ("handler_role", "candidates", "parties", "related", "subject", "expected_id", "reason_has"),
+    [
+        # The holder handles it.
+        ("head_of_paid_service", [CEO, MO], {10, 11}, set(), 11, 1, "who handles this step"),
+        # Hounslow 11.2: a complaint about the Chief Executive goes to the Monitoring Officer.
+        (
+            "head_of_paid_service",
+            [CEO, MO],
+            {10, 1},
+            set(),
+            1,
+            2,
+            "The Chief Executive, Niall Bolger, is the subject of this case, so it goes to the "
+            "Monitoring Officer, Thomas Ribbits (Hounslow 11.2).",
+        ),
+        # The MO raised it: the deputy handles it.
+        ("monitoring_officer", [MO, DEPUTY_MO, CEO], {2, 11}, set(), 11, 3, "raised this case"),
+        # The MO is related to a party (Maldon 6.2): deputy.
+        (
+            "monitoring_officer",
+            [MO, DEPUTY_MO, CEO],
+            {10, 11},
+            {2},
+            11,
+            3,
+            "declared a personal relationship with a party (Maldon 6.2)",
+        ),
+        # MO and deputy both conflicted: the Chief Executive.
+        ("monitoring_officer", [MO, DEPUTY_MO, CEO], {2, 11}, {3}, 11, 1, "Chief Executive"),
+        # chief_officer is answered by a Director before a Service Head.
+        ("chief_officer", [DIRECTOR, SERVICE_HEAD, CEO], {10, 11}, set(), 11, 4, "Director"),
+        ("chief_officer", [DIRECTOR, SERVICE_HEAD, CEO], {10, 4}, set(), 4, 5, "subject"),
+        # West Lavington 4.5: a concern about the clerk goes to the chairman.
+        ("clerk", [CLERK, CHAIRMAN], {20, 6}, set(), 6, 7, "(West Lavington 4.5)"),
+        # A deputy assigned without anyone skipped says so.
+        ("monitoring_officer", [DEPUTY_MO], {10, 11}, set(), 11, 3, "as deputy"),
+        # The Leader raised the concern (Maldon 2.3): the Head of Paid Service takes it.
+        ("leader", [LEADER, CEO], {8, 11}, set(), 11, 1, "(Maldon 2.3)"),
+    ],
+)
+def test_choose_handler(
+    handler_role, candidates, parties, related, subject, expected_id, reason_has
+):
+    decision = choose_handler(
+        handler_role=handler_role,
+        candidates=candidates,
+        party_ids=parties,
+        related_ids=related,
+        subject_id=subject,
+    )
+    assert decision.person_id == expected_id
+    assert reason_has in decision.reason
+    person_id, reason = decision
+    assert (person_id, reason) == (decision.person_id, decision.reason)
+
+
+@pytest.mark.parametrize(
+    ("candidates", "parties", "related", "reason_has"),
+    [
+        ([], {10, 11}, set(), "Nobody currently holds the role of Head of Paid Service"),
+        ([CEO], {1, 11}, set(), "nobody else independent holds the role"),
+        ([CEO, MO], {1, 11}, {2}, "Maldon 6.2"),
+    ],
+)
+def test_nobody_can_handle(candidates, parties, related, reason_has):
+    decision = choose_handler(
+        handler_role="head_of_paid_service",
+        candidates=candidates,
+        party_ids=parties,
+        related_ids=related,
+        subject_id=1,
+    )
+    assert decision.person_id is None
+    assert reason_has in decision.reason
+    assert "must assign a handler" in decision.reason
+
+
+def test_party_never_assigned_whatever_the_order():
+    everyone = [CEO, MO, DEPUTY_MO, DIRECTOR, SERVICE_HEAD]
+    for party in everyone:
+        decision = choose_handler(
+            handler_role="chief_officer",
+            candidates=everyone,
+            party_ids={party.person_id, 99},
+            subject_id=party.person_id,
+        )
+        assert decision.person_id not in (party.person_id, 99)
