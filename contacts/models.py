@@ -301,8 +301,11 @@ class RoleAssignment(models.Model):
 class PersonalRelationship(models.Model):
     """A declared close personal relationship between a member and an officer.
 
-    Maldon 5.1 & 6.2, Hounslow 10, Halstead 4.4. Confidential: visible to the recipient roles and
-    the Monitoring Officer only. The case engine never lets one judge a case about the other.
+    Maldon 5.1 & 6.2, Hounslow 10, Halstead 4.4. A member declares to their Group Leader, an
+    officer to the Head of Paid Service; where the officer is the Head of Paid Service, the Group
+    Leaders are told (Maldon 5.1). Confidential: `registers.selectors.visible_relationships_for`
+    decides who sees it. The case engine never lets one judge a case about the other
+    (`contacts.selectors.related_person_ids`).
     """
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="relationships")
@@ -313,14 +316,62 @@ class PersonalRelationship(models.Model):
     nature = models.CharField(max_length=200, help_text="e.g. family member, close friend, partner")
     declared_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
+    # Who the declaration goes to, in the protocol's words (Maldon 5.1): the member's Group
+    # Leader, or the Head of Paid Service for an officer.
+    declared_to_role = models.CharField(max_length=40, choices=Role.choices, blank=True)
+    declared_to = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="relationships_told",
+        help_text="The role holder the declaration was made to, as it was on the day.",
+    )
+    # Roles told besides: the Group Leaders when the officer is the Head of Paid Service.
+    notified_roles = models.JSONField(default=list, blank=True)
+    recipients = models.ManyToManyField(
+        Person,
+        blank=True,
+        related_name="relationships_notified",
+        help_text="Everyone told of the declaration when it was made.",
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The login that recorded the declaration (the declarer, or a clerk for them).",
+    )
+    created_at = models.DateTimeField(null=True, blank=True, auto_now_add=True)
 
     class Meta:
-        ordering = ["-declared_on"]
+        ordering = ["-declared_on", "-pk"]
+        indexes = [
+            models.Index(fields=["person", "declared_on"]),
+            models.Index(fields=["related_person", "declared_on"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(person=models.F("related_person")), name="relationship_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("declared_on")),
+                name="relationship_ends_after_declared",
             ),
         ]
 
     def __str__(self) -> str:
         return f"Relationship declared by {self.person}"
+
+    def is_current(self, on: datetime.date) -> bool:
+        return self.declared_on <= on and (self.ended_on is None or self.ended_on >= on)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.person_id and self.person_id == self.related_person_id:
+            errors["related_person"] = "Choose the other person in the relationship, not yourself."
+        if self.ended_on and self.declared_on and self.ended_on < self.declared_on:
+            errors["ended_on"] = "The end date must be on or after the date it was declared."
+        if errors:
+            raise ValidationError(errors)
