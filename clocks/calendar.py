@@ -1,13 +1,15 @@
 """Pure working-day and calendar-day arithmetic. No database, no settings.
 
-Rules (from the protocols and FOIA s.10):
+Rules (Maldon 2.2 and FOIA s.10):
 - A working day is Monday to Friday, not a bank holiday, and not one of the council's own
-  closure days. The all-UK calendar (FOIA) treats a bank holiday anywhere in the UK as
-  non-working.
-- Day 1 is the first working day after the day of receipt. A receipt outside working hours, or
-  on a non-working day, is treated as received on the next working day.
-- Calendar-day clocks ("within seven days") count plain days from the day of receipt.
-- A deadline falls due at the end of its due day in Europe/London, so BST changes are right.
+  closure days. The all-UK calendar (FOIA s.10(6)) treats a bank holiday in any part of the UK
+  as non-working, and ignores a council's own closures.
+- Day 1 is the first working day after the day of receipt. A receipt at or after 17:00, or on a
+  non-working day, is treated as received on the next working day.
+- Calendar-day clocks ("within seven days", Maldon 2.2) count plain days from the day of
+  receipt, as written: no adjustment for weekends, holidays or the hour of receipt.
+- A deadline falls due at the end of its due day in Europe/London, so BST changes are right:
+  the UTC offset of `due_at` is the one in force on the due day, not on the day of receipt.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import holidays
 LONDON = ZoneInfo("Europe/London")
 WORKING_DAY_STARTS = datetime.time(9, 0)
 WORKING_DAY_ENDS = datetime.time(17, 0)
+ONE_DAY = datetime.timedelta(days=1)
+# A guard against a calendar with no working days at all (e.g. a closure every day).
+MAX_SEARCH_DAYS = 366 * 3
 
 NATION_SUBDIVISION = {
     "england": "ENG",
@@ -68,9 +73,10 @@ class WorkingCalendar:
         return self.bank_holiday_name(day) is None
 
 
-def calendar_for(
-    region: str, closures: Iterable[datetime.date] = ()
-) -> WorkingCalendar:
+def calendar_for(region: str, closures: Iterable[datetime.date] = ()) -> WorkingCalendar:
+    # FOIA s.10: the all-UK calendar never carries a council's own closures.
+    if region == ALL_UK:
+        return WorkingCalendar(region=ALL_UK)
     return WorkingCalendar(region=region, closures=frozenset(closures))
 
 
@@ -81,10 +87,11 @@ def local(moment: datetime.datetime) -> datetime.datetime:
 
 
 def next_working_day(day: datetime.date, calendar: WorkingCalendar) -> datetime.date:
-    day += datetime.timedelta(days=1)
-    while not calendar.is_working_day(day):
-        day += datetime.timedelta(days=1)
-    return day
+    for _ in range(MAX_SEARCH_DAYS):
+        day += ONE_DAY
+        if calendar.is_working_day(day):
+            return day
+    raise ValueError("The calendar has no working day in the next three years.")
 
 
 def effective_receipt_date(
@@ -98,9 +105,7 @@ def effective_receipt_date(
     return day
 
 
-def working_days_after(
-    start: datetime.date, days: int, calendar: WorkingCalendar
-) -> datetime.date:
+def working_days_after(start: datetime.date, days: int, calendar: WorkingCalendar) -> datetime.date:
     """The `days`-th working day after `start` (day 1 is the first working day after it)."""
     if days < 1:
         raise ValueError("A clock runs for at least one day.")
@@ -110,17 +115,33 @@ def working_days_after(
     return day
 
 
-def working_days_before(
-    due: datetime.date, days: int, calendar: WorkingCalendar
-) -> datetime.date:
+def working_days_before(due: datetime.date, days: int, calendar: WorkingCalendar) -> datetime.date:
     """The working day `days` working days before `due` (for reminders)."""
     day = due
     counted = 0
-    while counted < days:
-        day -= datetime.timedelta(days=1)
+    for _ in range(MAX_SEARCH_DAYS):
+        if counted >= days:
+            return day
+        day -= ONE_DAY
         if calendar.is_working_day(day):
             counted += 1
-    return day
+    raise ValueError("The calendar has no working day in the last three years.")
+
+
+def working_days_between(
+    start: datetime.date, end: datetime.date, calendar: WorkingCalendar
+) -> int:
+    """Working days d with start < d <= end (0 when end is not after start).
+
+    Used when a paused clock resumes: the working days it stood still are added to its due day.
+    """
+    count = 0
+    day = start
+    while day < end:
+        day += ONE_DAY
+        if calendar.is_working_day(day):
+            count += 1
+    return count
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:
@@ -129,6 +150,7 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def start_of_day(day: datetime.date) -> datetime.datetime:
+    """The start of the working day (09:00 Europe/London): when reminders go out."""
     return datetime.datetime.combine(day, WORKING_DAY_STARTS, tzinfo=LONDON)
 
 
@@ -139,10 +161,10 @@ def due_date(
     working_days: bool,
     calendar: WorkingCalendar,
 ) -> datetime.date:
-    if working_days:
-        return working_days_after(effective_receipt_date(received_at, calendar), length, calendar)
     if length < 1:
         raise ValueError("A clock runs for at least one day.")
+    if working_days:
+        return working_days_after(effective_receipt_date(received_at, calendar), length, calendar)
     return local(received_at).date() + datetime.timedelta(days=length)
 
 
@@ -158,21 +180,66 @@ def due_at(
     )
 
 
+def shift_due_date(
+    due: datetime.date, days: int, *, working_days: bool, calendar: WorkingCalendar
+) -> datetime.date:
+    """`due` moved later by `days` of the clock's own unit (a resumed pause)."""
+    if days <= 0:
+        return due
+    if working_days:
+        return working_days_after(due, days, calendar)
+    return due + datetime.timedelta(days=days)
+
+
+def reminder_at(
+    due: datetime.datetime,
+    *,
+    working_days_before_due: int,
+    calendar: WorkingCalendar,
+    starts_at: datetime.datetime | None = None,
+) -> datetime.datetime | None:
+    """09:00 on the working day `working_days_before_due` working days before the due day.
+
+    None when that moment is not after the clock started (a clock too short to remind about),
+    or when reminders are switched off (0 days before).
+    """
+    if working_days_before_due < 1:
+        return None
+    day = working_days_before(local(due).date(), working_days_before_due, calendar)
+    moment = start_of_day(day)
+    if starts_at is not None and moment <= starts_at:
+        return None
+    return moment
+
+
 def working_days_left(
     now: datetime.datetime, due: datetime.datetime, calendar: WorkingCalendar
 ) -> int:
-    """Working days from today to the due day: 0 on the due day, negative once overdue."""
+    """Working days from today to the due day: 0 on the due day, negative once overdue.
+
+    Overdue by a weekend alone still reads as -1, so an overdue clock never shows 0.
+    """
     today = local(now).date()
     due_day = local(due).date()
     if today == due_day:
         return 0
-    step = 1 if due_day > today else -1
-    count = 0
-    day = today
-    while day != due_day:
-        day += datetime.timedelta(days=step)
-        if calendar.is_working_day(day):
-            count += step
-    if step < 0 and count == 0:
-        count = -1  # overdue by a weekend still reads as overdue
-    return count
+    if due_day > today:
+        return working_days_between(today, due_day, calendar)
+    count = -working_days_between(due_day, today, calendar)
+    return min(count, -1)
+
+
+def countdown_text(
+    now: datetime.datetime, due: datetime.datetime, calendar: WorkingCalendar
+) -> str:
+    """A countdown a handler can read at a glance, in working days."""
+    if now > due:
+        days = -working_days_left(now, due, calendar)
+        return f"{days} working day{'s' if days != 1 else ''} overdue"
+    left = working_days_left(now, due, calendar)
+    if local(now).date() == local(due).date():
+        return "Due today"
+    if left == 0:
+        # A calendar-day clock may fall due on a weekend or a holiday.
+        return "Due before the next working day"
+    return f"{left} working day{'s' if left != 1 else ''} left"

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from cases.models import ClockKind
+
+# The sweep's partial indexes and queries share this one definition of "open", so the planner
+# can match a query to its index (PostgreSQL only uses a partial index whose predicate the
+# query's WHERE clause implies).
+OPEN = Q(
+    met_at__isnull=True,
+    breached_at__isnull=True,
+    paused_at__isnull=True,
+    cancelled_at__isnull=True,
+)
+
+
+class DeadlineStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    MET = "met", "Met"
+    MET_LATE = "met_late", "Met late"
+    OVERDUE = "overdue", "Overdue"
+    PAUSED = "paused", "Paused"
+    STOPPED = "stopped", "Stopped"
 
 
 class Deadline(models.Model):
     """A running clock on a case or an information request.
 
-    `due_at` is always the current due moment (moved by a holding reply); `original_due_at`
-    keeps the first one. The sweep reads the partial indexes below and nothing else.
+    `due_at` is always the current due moment (moved by a holding reply or a resumed pause);
+    `original_due_at` keeps the first one. The sweep reads the partial indexes below only.
     """
 
     case = models.ForeignKey(
@@ -31,6 +54,7 @@ class Deadline(models.Model):
     kind = models.CharField(max_length=30, choices=ClockKind.choices)
     length = models.PositiveSmallIntegerField()
     working_days = models.BooleanField()
+    # A ClockCalendar value ("council" or "all_uk").
     calendar = models.CharField(max_length=20)
     step_position = models.PositiveSmallIntegerField(null=True, blank=True)
     starts_at = models.DateTimeField()
@@ -40,41 +64,34 @@ class Deadline(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     met_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.TextField(blank=True)
+    # Days (in the clock's own unit) the clock has stood still, so a recompute keeps them.
+    paused_days = models.PositiveIntegerField(default=0)
     extended_to = models.DateTimeField(null=True, blank=True)
     extension_reason = models.TextField(blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["due_at", "pk"]
         indexes = [
-            models.Index(
-                fields=["due_at"],
-                name="deadline_open_due",
-                condition=Q(
-                    met_at__isnull=True,
-                    breached_at__isnull=True,
-                    paused_at__isnull=True,
-                    cancelled_at__isnull=True,
-                ),
-            ),
+            models.Index(fields=["due_at"], name="deadline_open_due", condition=OPEN),
             models.Index(
                 fields=["remind_at"],
                 name="deadline_open_remind",
-                condition=Q(
-                    met_at__isnull=True,
-                    breached_at__isnull=True,
-                    paused_at__isnull=True,
-                    cancelled_at__isnull=True,
-                    reminded_at__isnull=True,
-                ),
+                condition=OPEN & Q(reminded_at__isnull=True, remind_at__isnull=False),
             ),
+            models.Index(fields=["case", "kind"], name="deadline_case_kind"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(case__isnull=False) & Q(info_request__isnull=True))
                 | (Q(case__isnull=True) & Q(info_request__isnull=False)),
                 name="deadline_has_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_at__gte=models.F("starts_at")), name="deadline_due_after_start"
             ),
         ]
 
@@ -83,11 +100,7 @@ class Deadline(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return (
-            self.met_at is None
-            and self.breached_at is None
-            and self.cancelled_at is None
-        )
+        return self.met_at is None and self.breached_at is None and self.cancelled_at is None
 
     @property
     def is_breached(self) -> bool:
@@ -98,38 +111,106 @@ class Deadline(models.Model):
         return self.paused_at is not None
 
     @property
-    def status(self) -> str:
+    def owner(self) -> models.Model:
+        owner = self.case if self.case_id else self.info_request
+        if owner is None:
+            raise ValueError("A deadline belongs to a case or an information request.")
+        return owner
+
+    def status_at(self, now: datetime.datetime) -> str:
+        """What a person should see now. A clock past its due moment reads as overdue even
+        before the sweep has marked the breach."""
         if self.met_at:
-            return "met late" if self.breached_at else "met"
+            late = self.breached_at is not None or self.met_at > self.due_at
+            return DeadlineStatus.MET_LATE if late else DeadlineStatus.MET
         if self.cancelled_at:
-            return "stopped"
-        if self.breached_at:
-            return "overdue"
+            return DeadlineStatus.STOPPED
+        if self.breached_at or (self.paused_at is None and now > self.due_at):
+            return DeadlineStatus.OVERDUE
         if self.paused_at:
-            return "paused"
-        return "running"
+            return DeadlineStatus.PAUSED
+        return DeadlineStatus.RUNNING
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
 
 
 class NoticeKind(models.TextChoices):
     REMINDER = "reminder", "Reminder"
     BREACH = "breach", "Breach notice"
+    EXTENSION = "extension", "Holding reply"
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
 
 
 class Notice(models.Model):
-    """One notice per deadline and kind: the unique key makes sending exactly-once."""
+    """An email the clocks send. One per (deadline, kind, key): the exactly-once key.
+
+    `key` is empty for reminders, breaches and acknowledgements (one each per deadline) and the
+    new due date for a holding reply (each new date is told once).
+    """
 
     deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=20, choices=NoticeKind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    recipients = models.JSONField(default=list)
+    recipients = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
 
     class Meta:
+        ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["deadline", "kind"], name="notice_once_per_kind"),
+            models.UniqueConstraint(
+                fields=["deadline", "kind", "key"], name="notice_once_per_kind"
+            ),
         ]
-        indexes = [models.Index(fields=["sent_at"], name="notice_unsent", condition=Q(sent_at__isnull=True))]
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="notice_unsent", condition=Q(sent_at__isnull=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for deadline {self.deadline_id}"
+
+
+class DraftStatus(models.TextChoices):
+    DRAFT = "draft", "Waiting for the handler"
+    SENT = "sent", "Sent"
+    CANCELLED = "cancelled", "Not needed"
+
+
+class AcknowledgementDraft(models.Model):
+    """Maldon 2.2: a concern raised by email is acknowledged within three working days.
+
+    The system drafts the acknowledgement when the case opens; the handler reviews and sends it
+    (or it goes at once where the variant says `auto_acknowledge`).
+    """
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="acknowledgement_draft"
+    )
+    deadline = models.ForeignKey(
+        Deadline, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_email = models.EmailField(blank=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(max_length=12, choices=DraftStatus.choices, default=DraftStatus.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notice = models.OneToOneField(
+        Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="acknowledgement"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Acknowledgement draft for {self.case}"

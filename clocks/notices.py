@@ -1,0 +1,167 @@
+"""Composing and delivering the clocks' emails. Called only by the `send_notice` task.
+
+Exactly-once: the Notice row is the key (unique per deadline, kind and key). Delivery locks the
+row, returns at once if it was already sent, sends, and marks it sent in the same transaction,
+so two workers (or a redelivered task) cannot both send it. The one window left is a crash after
+the SMTP server accepted the message and before the commit: then the retry sends it again, which
+is the right way round for a deadline warning (at-least-once at the SMTP boundary).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from contacts.models import Person, Role
+from contacts.selectors import role_holders
+
+from . import calendar as cal
+from .models import Deadline, Notice, NoticeKind
+
+logger = logging.getLogger(__name__)
+
+# Who is told when a clock has nobody handling it.
+FALLBACK_ROLES = (Role.CLERK, Role.CASE_ADMINISTRATOR)
+
+
+def _link(deadline: Deadline) -> str:
+    base = settings.SITE_URL.rstrip("/")
+    if deadline.case_id:
+        try:
+            path = reverse("cases:detail", kwargs={"reference": deadline.case.reference})  # type: ignore[union-attr]
+        except NoReverseMatch:
+            path = f"/cases/{deadline.case.reference}/"  # type: ignore[union-attr]
+    else:
+        path = f"/information-requests/{deadline.info_request_id}/"
+    return base + path
+
+
+def _emails(people: list[Person]) -> list[str]:
+    seen: list[str] = []
+    for person in people:
+        if person.email and person.email not in seen and person.anonymised_at is None:
+            seen.append(person.email)
+    return seen
+
+
+def watchers(deadline: Deadline) -> list[Person]:
+    """The handler and the people holding the roles the step names in `inform_roles` (Maldon
+    4.3: the Leader is always kept informed); the clerks when nobody handles the clock."""
+    owner: Any = deadline.owner
+    council = owner.council
+    people: list[Person] = []
+    handler = getattr(owner, "handler", None)
+    if handler is not None:
+        people.append(handler)
+    inform_roles: list[str] = []
+    if deadline.case_id:
+        position = deadline.step_position or owner.step_position
+        step = owner.variant.steps.filter(position=position).first()
+        inform_roles = list(step.inform_roles or []) if step is not None else []
+    roles = list(inform_roles)
+    if handler is None:
+        roles.extend(FALLBACK_ROLES)
+    for role in roles:
+        people.extend(h.person for h in role_holders(council=council, role=role))
+    return people
+
+
+def _member(deadline: Deadline) -> Person | None:
+    owner: Any = deadline.owner
+    return getattr(owner, "raised_by", None) or getattr(owner, "requested_by", None)
+
+
+def build_message(notice: Notice, deadline: Deadline) -> EmailMultiAlternatives:
+    owner: Any = deadline.owner
+    context: dict[str, Any] = {
+        "notice": notice,
+        "deadline": deadline,
+        "owner": owner,
+        "reference": owner.reference,
+        "council": owner.council,
+        "due": cal.local(deadline.due_at),
+        "link": _link(deadline),
+    }
+    reply_to: list[str] = []
+    handler = getattr(owner, "handler", None)
+    if handler is not None and handler.email:
+        reply_to = [handler.email]
+    if notice.kind in (NoticeKind.REMINDER, NoticeKind.BREACH):
+        to = _emails(watchers(deadline))
+        template = "clock_reminder" if notice.kind == NoticeKind.REMINDER else "clock_breach"
+        what = deadline.get_kind_display().lower()
+        subject = (
+            f"{owner.reference}: {what} due {context['due']:%-d %B %Y}"
+            if notice.kind == NoticeKind.REMINDER
+            else f"{owner.reference}: {what} is overdue"
+        )
+        reply_to = []
+    elif notice.kind == NoticeKind.EXTENSION:
+        member = _member(deadline)
+        to = _emails([member] if member else [])
+        template = "clock_extension"
+        subject = f"{owner.reference}: when to expect a response"
+    else:  # acknowledgement
+        draft = getattr(notice, "acknowledgement", None)
+        member = _member(deadline)
+        to = (
+            [draft.to_email]
+            if draft is not None and draft.to_email
+            else _emails([member] if member else [])
+        )
+        template = "acknowledgement"
+        subject = draft.subject if draft is not None else f"{owner.reference}: received"
+        context["body"] = draft.body if draft is not None else ""
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=to, reply_to=reply_to or None)
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def deliver_notice(*, notice_id: int) -> bool:
+    """Send one notice unless it has been sent. True when this call sent it."""
+    try:
+        with transaction.atomic():
+            notice = (
+                Notice.objects.select_for_update()
+                .select_related("deadline")
+                .filter(pk=notice_id)
+                .first()
+            )
+            if notice is None or notice.sent_at is not None:
+                return False
+            deadline = Deadline.objects.select_related(
+                "case__council",
+                "case__variant",
+                "case__handler",
+                "case__raised_by",
+                "info_request__council",
+            ).get(pk=notice.deadline_id)
+            message = build_message(notice, deadline)
+            notice.attempts += 1
+            notice.recipients = list(message.to)
+            if not message.to:
+                # Nobody to tell: record it, so the sweep stops re-queuing and an admin sees it.
+                notice.last_error = "No recipient has an email address."
+                notice.sent_at = timezone.now()
+            else:
+                message.send()
+                notice.sent_at = timezone.now()
+                notice.last_error = ""
+            notice.save(update_fields=["attempts", "recipients", "sent_at", "last_error"])
+            return bool(message.to)
+    except Exception as exc:
+        Notice.objects.filter(pk=notice_id).update(
+            attempts=F("attempts") + 1, last_error=repr(exc)[:1000]
+        )
+        logger.warning("Notice %s not sent: %r", notice_id, exc)
+        raise

@@ -1,0 +1,203 @@
+"""The sweep: reminders before a clock falls due, and the breach notice when it runs out.
+
+Run by the beat task `clocks.tasks.sweep_deadlines` every minute. Safe to run concurrently and
+repeatedly:
+
+- Each batch runs in its own transaction under a PostgreSQL transaction-level advisory lock
+  (`pg_try_advisory_xact_lock`): a second beat (or a manual run) finds the lock taken and stops,
+  so two sweeps never work side by side. SQLite (the embedded default) has one writer anyway.
+- Rows are claimed with `SELECT ... FOR UPDATE SKIP LOCKED`, owner (case) rows first and then
+  deadlines, the same order the services use, so the sweep never deadlocks with a handler.
+- `reminded_at` / `breached_at` are set once (the queries only match rows where they are null).
+- The Notice row (unique per deadline, kind and key) is the exactly-once key; the email goes
+  out after commit (`delay_on_commit`) and `send_notice` checks `sent_at` under a row lock.
+- The database is the truth, not the broker: notices still unsent a few minutes after they were
+  queued are queued again, so a Redis flush or a lost task loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cases.models import Case, EventAction
+
+from . import calendar as cal
+from .models import OPEN, Deadline, Notice, NoticeKind
+
+logger = logging.getLogger(__name__)
+
+# "clocks" in ASCII: one key for every sweeper of this database.
+ADVISORY_LOCK_KEY = 0x636C6F636B73
+REQUEUE_AFTER = datetime.timedelta(minutes=5)
+# After this many failed attempts a notice is left for a person to look at (admin: last_error).
+MAX_ATTEMPTS = 30
+MAX_BATCHES = 200
+
+
+@dataclass
+class SweepResult:
+    reminders: int = 0
+    breaches: int = 0
+    requeued: int = 0
+    locked_out: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _try_advisory_lock() -> bool:
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _due_filter(kind: str, now: datetime.datetime) -> tuple[Q, str]:
+    if kind == NoticeKind.BREACH:
+        return OPEN & Q(due_at__lt=now), "due_at"
+    # A clock that has already run out gets its breach notice, not a late reminder.
+    return (
+        OPEN
+        & Q(reminded_at__isnull=True, remind_at__isnull=False, remind_at__lte=now)
+        & Q(due_at__gte=now),
+        "remind_at",
+    )
+
+
+def _lock_owners(candidates: list[tuple[int, int | None, int | None]]) -> dict[str, dict[int, Any]]:
+    """Lock the owners of the candidate deadlines, skipping any a service is changing now."""
+    case_ids = {c for _, c, _ in candidates if c}
+    request_ids = {r for _, _, r in candidates if r}
+    cases = {
+        c.pk: c
+        for c in Case.objects.select_for_update(skip_locked=True)
+        .select_related("council")
+        .filter(pk__in=case_ids)
+    }
+    requests: dict[int, Any] = {}
+    if request_ids:
+        from info_requests.models import InfoRequest
+
+        requests = {
+            r.pk: r
+            for r in InfoRequest.objects.select_for_update(skip_locked=True)
+            .select_related("council")
+            .filter(pk__in=request_ids)
+        }
+    return {"case": cases, "info_request": requests}
+
+
+def _sweep_batch(kind: str, now: datetime.datetime, batch_size: int) -> tuple[int, int]:
+    """One batch in the caller's transaction. Returns (candidates seen, deadlines processed)."""
+    from .services import _audit
+    from .tasks import send_notice
+
+    condition, order = _due_filter(kind, now)
+    candidates = list(
+        Deadline.objects.filter(condition)
+        .order_by(order, "pk")
+        .values_list("pk", "case_id", "info_request_id")[:batch_size]
+    )
+    if not candidates:
+        return 0, 0
+    owners = _lock_owners(candidates)
+    deadlines = list(
+        Deadline.objects.select_for_update(skip_locked=True)
+        .filter(condition, pk__in=[pk for pk, _, _ in candidates])
+        .filter(
+            Q(case_id__in=list(owners["case"]))
+            | Q(info_request_id__in=list(owners["info_request"]))
+        )
+        .order_by(order, "pk")
+    )
+    for deadline in deadlines:
+        if deadline.case_id:
+            deadline.case = owners["case"][deadline.case_id]
+        else:
+            deadline.info_request = owners["info_request"][deadline.info_request_id]
+        due_day = cal.local(deadline.due_at).date()
+        what = deadline.get_kind_display()
+        if kind == NoticeKind.BREACH:
+            deadline.breached_at = now
+            if deadline.reminded_at is None:
+                deadline.reminded_at = now
+            deadline.save(update_fields=["breached_at", "reminded_at"])
+            key = ""
+            action = EventAction.CLOCK_BREACHED
+            reason = f"{what} was due by the end of {due_day:%A %-d %B %Y} and is overdue"
+        else:
+            deadline.reminded_at = now
+            deadline.save(update_fields=["reminded_at"])
+            # One reminder per due day: a holding reply that moves the day earns a new one.
+            key = due_day.isoformat()
+            action = EventAction.REMINDER_SENT
+            reason = f"Reminder: {what.lower()} due by the end of {due_day:%A %-d %B %Y}"
+        notice, created = Notice.objects.get_or_create(
+            deadline=deadline, kind=kind, key=key, defaults={"queued_at": now}
+        )
+        if created:
+            _audit(
+                deadline,
+                action=action,
+                reason=reason,
+                data={"notice": notice.pk, "due_at": deadline.due_at.isoformat()},
+                at=now,
+            )
+            send_notice.delay_on_commit(notice.pk)
+    return len(candidates), len(deadlines)
+
+
+def _requeue_unsent(now: datetime.datetime, batch_size: int) -> int:
+    from .tasks import send_notice
+
+    stale = now - REQUEUE_AFTER
+    # SKIP LOCKED passes over a notice a worker is sending right now (it holds the row lock).
+    notices = list(
+        Notice.objects.select_for_update(skip_locked=True)
+        .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .filter(Q(queued_at__lt=stale) | Q(queued_at__isnull=True, created_at__lt=stale))
+        .order_by("created_at", "pk")[:batch_size]
+    )
+    for notice in notices:
+        notice.queued_at = now
+        notice.save(update_fields=["queued_at"])
+        send_notice.delay_on_commit(notice.pk)
+    return len(notices)
+
+
+def sweep_due_deadlines(
+    *, now: datetime.datetime | None = None, batch_size: int = 500
+) -> SweepResult:
+    """Send the reminders and breach notices that are due at `now`, in batches."""
+    now = now or timezone.now()
+    result = SweepResult()
+    # Breaches first, so a clock that ran out between sweeps is not also sent a late reminder.
+    for kind in (NoticeKind.BREACH, NoticeKind.REMINDER):
+        for _ in range(MAX_BATCHES):
+            with transaction.atomic():
+                if not _try_advisory_lock():
+                    result.locked_out = True
+                    logger.info("Another sweep holds the clocks lock; leaving it to that one.")
+                    return result
+                seen, processed = _sweep_batch(kind, now, batch_size)
+            if kind == NoticeKind.BREACH:
+                result.breaches += processed
+            else:
+                result.reminders += processed
+            if seen < batch_size or processed == 0:
+                break
+    with transaction.atomic():
+        if _try_advisory_lock():
+            result.requeued = _requeue_unsent(now, batch_size)
+    if result.breaches or result.reminders or result.requeued:
+        logger.info("Clock sweep: %s", result.as_dict())
+    return result

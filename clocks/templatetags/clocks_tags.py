@@ -1,0 +1,69 @@
+"""Template helpers for showing clocks: `{% load clocks_tags %}`.
+
+- `{{ deadline|working_days_left }}`: working days to the due day (0 on it, negative overdue).
+- `{{ deadline|countdown }}`: the same as words ("3 working days left", "1 working day overdue").
+- `{% clock_status_tag deadline %}`: a GOV.UK tag (running / met / overdue / paused / stopped).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from clocks import calendar as cal
+from clocks.models import Deadline, DeadlineStatus
+
+register = template.Library()
+
+STATUS_TAGS = {
+    DeadlineStatus.RUNNING: ("Running", "govuk-tag--blue"),
+    DeadlineStatus.MET: ("Met", "govuk-tag--green"),
+    DeadlineStatus.MET_LATE: ("Met late", "govuk-tag--orange"),
+    DeadlineStatus.OVERDUE: ("Overdue", "govuk-tag--red"),
+    DeadlineStatus.PAUSED: ("Paused", "govuk-tag--yellow"),
+    DeadlineStatus.STOPPED: ("Stopped", "govuk-tag--grey"),
+}
+
+
+def _calendar(deadline: Deadline) -> cal.WorkingCalendar:
+    # Cached on the instance: a case page shows a handful of clocks of one council.
+    cached = getattr(deadline, "_working_calendar", None)
+    if cached is None:
+        from clocks.services import deadline_calendar
+
+        cached = deadline_calendar(deadline)
+        deadline._working_calendar = cached  # type: ignore[attr-defined]
+    return cached
+
+
+@register.filter
+def working_days_left(deadline: Deadline, now: datetime.datetime | None = None) -> int:
+    return cal.working_days_left(now or timezone.now(), deadline.due_at, _calendar(deadline))
+
+
+@register.filter
+def countdown(deadline: Deadline, now: datetime.datetime | None = None) -> str:
+    now = now or timezone.now()
+    status = deadline.status_at(now)
+    if status in (DeadlineStatus.MET, DeadlineStatus.MET_LATE):
+        return f"Met {cal.local(deadline.met_at):%-d %B %Y}" if deadline.met_at else "Met"
+    if status == DeadlineStatus.STOPPED:
+        return "Stopped"
+    if status == DeadlineStatus.PAUSED:
+        return "Paused"
+    return cal.countdown_text(now, deadline.due_at, _calendar(deadline))
+
+
+@register.filter
+def clock_status(deadline: Deadline, now: datetime.datetime | None = None) -> str:
+    return str(deadline.status_at(now or timezone.now()))
+
+
+@register.simple_tag
+def clock_status_tag(deadline: Deadline, now: datetime.datetime | None = None) -> SafeString:
+    label, css = STATUS_TAGS[DeadlineStatus(deadline.status_at(now or timezone.now()))]
+    return format_html('<strong class="govuk-tag {}">{}</strong>', css, label)
