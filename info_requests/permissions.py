@@ -1,0 +1,240 @@
+"""Who may take each step of an information request, from the council's InformationPolicy.
+
+Visibility is decided in selectors.py; this decides actions on a request the user can see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django_fsm import can_proceed
+
+from contacts.models import Role
+from contacts.selectors import person_for
+
+from .models import InfoRequest, InfoRequestState
+from .selectors import administers, held_roles
+
+User = AbstractBaseUser | AnonymousUser
+
+# Pseudo-roles for the people a policy does not name.
+MEMBER = "member"  # the member who made the request
+ADMIN = "admin"  # a clerk or council administrator of the request's council
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    target: str | None
+    # Lancaster 8.6-8.8 / Maldon 10.2 / Hounslow 5.3 in one line, shown on the action page.
+    guidance: str
+    destructive: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action(
+            "provide_as_public",
+            "Provide: a member of the public would get this",
+            InfoRequestState.PROVIDED,
+            "Lancaster 8.6: if all the information would be made available as a matter of course "
+            "to a member of the public making a similar request, it is provided to the member.",
+        ),
+        Action(
+            "consider_member_rights",
+            "Not public: consider s.100F and need to know",
+            InfoRequestState.DETERMINING,
+            "Lancaster 8.7: consider whether the information can be provided under section 100F "
+            "or the common-law need to know, consulting the Monitoring Officer.",
+        ),
+        Action(
+            "provide_under_s100f",
+            "Provide under section 100F, with the caveat",
+            InfoRequestState.PROVIDED,
+            "Lancaster 8.3: any member may inspect documents about business at a meeting, "
+            "unless they disclose exempt information other than paragraphs 3 and 6.",
+        ),
+        Action(
+            "provide_on_need_to_know",
+            "Need to know shown: provide with the caveat",
+            InfoRequestState.PROVIDED,
+            "Lancaster 8.7 and 8.9: the Monitoring Officer's determination of need to know is "
+            "final; the information carries the caveat.",
+        ),
+        Action(
+            "refuse_access",
+            "Neither s.100F nor need to know is met",
+            InfoRequestState.REFUSED,
+            "Lancaster 8.4: mere curiosity is not sufficient, and members have no right to a "
+            "roving commission to examine documents.",
+            destructive=True,
+        ),
+        Action(
+            "dispute_refusal",
+            "Dispute the refusal",
+            InfoRequestState.DISPUTED,
+            "Maldon 10.2: any dispute should be referred to the Head of Paid Service.",
+        ),
+        Action(
+            "uphold_refusal",
+            "Uphold the refusal",
+            InfoRequestState.REFUSED,
+            "Maldon 10.2: the Head of Paid Service decides the dispute.",
+            destructive=True,
+        ),
+        Action(
+            "treat_as_foi",
+            "Handle as a Freedom of Information request",
+            InfoRequestState.FOI,
+            "Lancaster 8.8: the request is dealt with under the Freedom of Information Act "
+            "without the member making a separate request. The 20 working day clock counts from "
+            "the day the request was received.",
+        ),
+        Action(
+            "seek_clarification",
+            "Ask the member to clarify (pauses the FOI clock)",
+            None,
+            "FOIA s.1(3): while the council reasonably needs more information to find what is "
+            "asked for, the 20 working day clock stands still.",
+        ),
+        Action(
+            "record_clarification",
+            "Record the member's clarification (restarts the FOI clock)",
+            None,
+            "The FOI clock runs again from the day the clarification arrives.",
+        ),
+        Action(
+            "note_legal_advice",
+            "Note Legal Services' advice",
+            None,
+            "Lancaster 8.8: the FOI request is dealt with in the normal way with advice from "
+            "Legal Services.",
+        ),
+        Action(
+            "decide_foi",
+            "Record the FOI decision",
+            InfoRequestState.FOI_DECIDED,
+            "Lancaster 8.8: the information may be provided in full, in part with an exemption "
+            "applying to the remainder, or refused as a result of an exemption.",
+        ),
+        Action(
+            "request_internal_review",
+            "Ask for an internal review",
+            InfoRequestState.INTERNAL_REVIEW,
+            "Lancaster 8.8: there is a right of internal review, carried out by the Monitoring "
+            "Officer, within 20 working days.",
+        ),
+        Action(
+            "decide_internal_review",
+            "Record the internal review decision",
+            InfoRequestState.REVIEW_DECIDED,
+            "Lancaster 8.8: following the review the member is told of the right to pursue the "
+            "matter with the Information Commissioner.",
+        ),
+        Action(
+            "record_ico_complaint",
+            "Record whether the member complained to the Information Commissioner",
+            InfoRequestState.CLOSED,
+            "Lancaster 8.8: the member may pursue the matter with the Information Commissioner.",
+        ),
+        Action(
+            "pause_for_resource_agreement",
+            "Pause for the group leaders and Head of Paid Service to agree",
+            None,
+            "Hounslow 5.3: where the resource implications are considerable, the group leaders "
+            "and the Head of Paid Service agree what is provided. This pause does NOT stop the "
+            "FOI clock: the law allows that only while awaiting clarification (FOIA s.1(3)).",
+        ),
+        Action(
+            "record_resource_agreement",
+            "Record what the group leaders and Head of Paid Service agreed",
+            None,
+            "Hounslow 5.3: record what information the officers will provide.",
+        ),
+        Action(
+            "withdraw",
+            "Withdraw the request",
+            InfoRequestState.WITHDRAWN,
+            "The member no longer wants the information; any running clock stops.",
+            destructive=True,
+        ),
+    ]
+}
+
+
+def _roles_for(action: str, info_request: InfoRequest) -> set[str]:
+    """The roles (and pseudo-roles) that may take `action` on `info_request` now."""
+    policy = info_request.policy
+    decider = policy.decider_role
+    need_to_know = policy.need_to_know_role
+    state = info_request.state
+    by_action: dict[str, set[str]] = {
+        "provide_as_public": {decider},
+        "consider_member_rights": {decider},
+        # Lancaster 8.7: the Service Head considers s.100F, consulting the MO.
+        "provide_under_s100f": {decider, need_to_know},
+        # Lancaster 8.7: need to know is the MO's final determination (Maldon 10.2: the
+        # Director's, with a dispute going to the Head of Paid Service).
+        "provide_on_need_to_know": (
+            {policy.dispute_role} if state == InfoRequestState.DISPUTED else {need_to_know}
+        ),
+        "refuse_access": {need_to_know},
+        "dispute_refusal": {MEMBER},
+        "uphold_refusal": {policy.dispute_role} if policy.dispute_role else set(),
+        # From a refusal anyone handling the request passes it on; before one, only the holder
+        # of the final need-to-know determination may conclude that neither right applies.
+        "treat_as_foi": (
+            {decider, need_to_know, ADMIN} if state == InfoRequestState.REFUSED else {need_to_know}
+        ),
+        "seek_clarification": {decider, ADMIN},
+        "record_clarification": {decider, ADMIN},
+        "note_legal_advice": {decider, ADMIN},
+        "decide_foi": {decider, need_to_know},
+        "request_internal_review": {MEMBER},
+        "decide_internal_review": {policy.review_role},
+        "record_ico_complaint": {policy.review_role, ADMIN, MEMBER},
+        "pause_for_resource_agreement": {decider, Role.HEAD_OF_PAID_SERVICE, ADMIN},
+        "record_resource_agreement": {Role.HEAD_OF_PAID_SERVICE, ADMIN},
+        "withdraw": {MEMBER, ADMIN},
+    }
+    return by_action.get(action, set())
+
+
+def user_roles(user: User, info_request: InfoRequest) -> set[str]:
+    roles = held_roles(user, info_request.council)
+    person = person_for(user)
+    if person is not None and person.pk == info_request.requested_by_id:
+        roles.add(MEMBER)
+    if administers(user, info_request.council):
+        roles.add(ADMIN)
+    return roles
+
+
+def may_take(user: User, info_request: InfoRequest, action: str) -> bool:
+    """Whether `user` holds a role that may take `action` (state is checked separately)."""
+    if action not in ACTIONS:
+        return False
+    allowed = _roles_for(action, info_request)
+    if MEMBER in allowed:
+        # The member's own steps are theirs alone (Lancaster 8.8: the member asks for review).
+        person = person_for(user)
+        if person is not None and person.pk == info_request.requested_by_id:
+            return True
+        allowed = allowed - {MEMBER}
+    if user.is_superuser:  # type: ignore[union-attr]
+        return bool(allowed)
+    return bool(allowed & user_roles(user, info_request))
+
+
+def available_actions(user: User, info_request: InfoRequest) -> list[Action]:
+    """The actions `user` may take now: allowed from the current state, conditions met, and a
+    role that may take them."""
+    result = []
+    for name, action in ACTIONS.items():
+        method = getattr(info_request, name)
+        if can_proceed(method) and may_take(user, info_request, name):
+            result.append(action)
+    return result

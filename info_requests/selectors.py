@@ -1,0 +1,118 @@
+"""Read queries for information requests. `visible_info_requests_for` is the one place that
+decides who sees a request; every list, detail, letter and API view starts from it."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from clocks.models import Deadline
+from contacts.models import DEPUTY_ROLE, Council, Role, RoleAssignment
+from contacts.selectors import UserGroup, monitoring_officer_council_ids, person_for
+
+from .models import InfoRequest, InfoRequestEvent, InformationPolicy
+
+User = AbstractBaseUser | AnonymousUser
+
+# The policy fields naming a role that takes part in deciding a request.
+POLICY_ROLE_FIELDS = ("decider_role", "need_to_know_role", "dispute_role", "review_role")
+
+
+def _current(on: datetime.date) -> Q:
+    return Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+def held_roles(user: User, council: Council, on: datetime.date | None = None) -> set[str]:
+    """The roles `user` holds for `council` today. A deputy MO stands in for the MO, and the
+    lending council's MO serves a parish (Halstead → Braintree, West Lavington → Wiltshire)."""
+    person = person_for(user)
+    if person is None:
+        return set()
+    on = on or timezone.localdate()
+    roles: set[str] = set()
+    for role, council_id in RoleAssignment.objects.filter(_current(on), person=person).values_list(
+        "role", "council_id"
+    ):
+        if council_id == council.pk:
+            roles.add(role)
+    if council.pk in monitoring_officer_council_ids(person, on):
+        roles.add(Role.MONITORING_OFFICER)
+    for role, deputy in DEPUTY_ROLE.items():
+        if deputy in roles:
+            roles.add(role)
+    return roles
+
+
+def administers(user: User, council: Council) -> bool:
+    """A clerk or council administrator of `council` (they log and manage its requests)."""
+    person = person_for(user)
+    if person is None or person.council_id != council.pk:
+        return False
+    groups = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    return bool(groups & {UserGroup.CLERK, UserGroup.COUNCIL_ADMIN})
+
+
+def visible_info_requests_for(user: User) -> QuerySet[InfoRequest]:
+    """Requests `user` may see: the member who asked; the clerks and council administrators of
+    the council; whoever holds a role the council's policy names (decider, need-to-know,
+    dispute, review); the Monitoring Officer (or deputy) serving the council, borrowed or not.
+    Anyone else sees nothing, and gets a 404 for the request."""
+    qs = InfoRequest.objects.select_related("council", "requested_by", "decider")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:  # type: ignore[union-attr]
+        return qs
+    person = person_for(user)
+    if person is None:
+        return qs.none()
+    on = timezone.localdate()
+    visible = Q(requested_by=person) | Q(decider=person)
+    if administers(user, person.council):
+        visible |= Q(council_id=person.council_id)
+    mo_councils = monitoring_officer_council_ids(person, on)
+    if mo_councils:
+        visible |= Q(council_id__in=mo_councils)
+    for role, council_id in RoleAssignment.objects.filter(_current(on), person=person).values_list(
+        "role", "council_id"
+    ):
+        by_policy = Q()
+        for field in POLICY_ROLE_FIELDS:
+            by_policy |= Q(**{f"council__information_policy__{field}": role})
+        visible |= Q(council_id=council_id) & by_policy
+    return qs.filter(visible).distinct()
+
+
+def info_request_detail(user: User, reference: str) -> InfoRequest:
+    """The request with `reference` if `user` may see it (raises InfoRequest.DoesNotExist)."""
+    return (
+        visible_info_requests_for(user)
+        .prefetch_related(
+            "items",
+            Prefetch("deadlines", queryset=Deadline.objects.order_by("starts_at", "pk")),
+            Prefetch(
+                "events", queryset=InfoRequestEvent.objects.order_by("at", "pk").select_related()
+            ),
+        )
+        .get(reference=reference)
+    )
+
+
+def policy_for(council: Council) -> InformationPolicy:
+    try:
+        return council.information_policy
+    except InformationPolicy.DoesNotExist:
+        return InformationPolicy.default_for(council)
+
+
+def councils_user_may_log_for(user: User) -> QuerySet[Council]:
+    """A member logs their own request; a clerk or officer logs one for a member of their
+    council."""
+    person = person_for(user)
+    if user.is_superuser:  # type: ignore[union-attr]
+        return Council.objects.all()
+    if person is None:
+        return Council.objects.none()
+    return Council.objects.filter(pk=person.council_id)
