@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 from .models import Council, Person, PersonalRelationship, RoleAssignment, Tier
 
@@ -72,3 +73,20 @@ class PersonalRelationshipForm(forms.ModelForm):
     class Meta:
         model = PersonalRelationship
         fields = ["council", "person", "related_person", "nature", "declared_on", "ended_on"]
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with messages in the GOV.UK voice."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "Enter a correct username and password. Both are case-sensitive: check Caps Lock."
+        ),
+        "inactive": "This sign-in has been switched off. Ask your council's administrator.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from .forms import SignInForm
 from .models import Council, PersonKind, Role
 from .selectors import (
     UserGroup,
@@ -43,6 +44,7 @@ class RoleSection:
 
 
 class LoginView(auth_views.LoginView):
+    form_class = SignInForm
     redirect_authenticated_user = True
 
 

@@ -58,4 +58,10 @@ def nav_items_for(request: HttpRequest) -> list[NavItem]:
 
 
 def service(request: HttpRequest) -> dict[str, Any]:
-    return {"service_name": SERVICE_NAME, "phase": PHASE, "nav_items": nav_items_for(request)}
+    return {
+        "service_name": SERVICE_NAME,
+        "phase": PHASE,
+        "nav_items": nav_items_for(request),
+        # The API app's page, linked by path so the footer never depends on its URL names.
+        "api_docs_url": "/api/docs/",
+    }

@@ -83,7 +83,9 @@ def test_bad_credentials_show_the_error_summary(client, braintree):
     html = response.content.decode()
     assert "<title>Error: Sign in – Protocol</title>" in html
     assert 'class="govuk-error-summary"' in html
-    assert "Please enter a correct username and password" in html
+    message = "Enter a correct username and password. Both are case-sensitive: check Caps Lock."
+    assert f'<a href="#id_username">{message}</a>' in html  # in the summary, linked to the field
+    assert f"Error:</span> {message}</p>" in html  # and by the field
     assert 'href="#id_username"' in html
     assert "_auth_user_id" not in client.session
 
@@ -92,8 +94,8 @@ def test_missing_fields_are_each_reported(client):
     response = client.post("/sign-in/", {"username": "", "password": ""})
 
     html = response.content.decode()
-    assert 'href="#id_username">This field is required.' in html
-    assert 'href="#id_password">This field is required.' in html
+    assert 'href="#id_username">Enter your username</a>' in html
+    assert 'href="#id_password">Enter your password</a>' in html
 
 
 def test_sign_in_works_and_goes_home(client, braintree):
