@@ -173,14 +173,15 @@ def _notify(case: Case, event: CaseEvent) -> None:
     transaction.on_commit(lambda: notify_case_change.delay(case_id, event_id))
 
 
-def _lock(case: Case) -> Case:
-    """The case's row, locked for this transaction, refused if the caller's copy is stale."""
+def _lock(case: Case, *, check_state: bool = True) -> Case:
+    """The case's row, locked for this transaction, refused if the caller's copy is stale
+    (`check_state`: transitions only; a note or an assignment does not depend on the state)."""
     current = (
         Case.objects.select_for_update(of=("self",))
         .select_related("council", "variant", "raised_by", "about", "handler")
         .get(pk=case.pk)
     )
-    if current.state != case.state:
+    if check_state and current.state != case.state:
         raise StaleObject(STALE_MESSAGE.format(ref=case.reference))
     return current
 
@@ -502,7 +503,7 @@ def assign_handler(*, case: Case, actor: User | None, person: Person, reason: st
     """A clerk or MO assigns a handler by hand; never a party or someone related to one."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": "Say why this person is assigned."})
-    current = _lock(case)
+    current = _lock(case, check_state=False)
     _check(actor, Action.ASSIGN, current)
     _ensure_open(current, "reassigned")
     parties = {current.raised_by_id, current.about_id}
@@ -637,7 +638,7 @@ def add_note(
         raise ValidationError({"visibility": "Choose internal or shared."})
     if not body or not body.strip():
         raise ValidationError({"body": "Write the note."})
-    current = _lock(case)
+    current = _lock(case, check_state=False)
     action = (
         Action.ADD_SHARED_NOTE if visibility == NoteVisibility.SHARED else Action.ADD_INTERNAL_NOTE
     )
@@ -662,7 +663,7 @@ def add_note(
 @transaction.atomic
 def grant_case_access(*, case: Case, actor: User | None, user: AbstractBaseUser) -> Case:
     """Give one more person sight of the case (e.g. a Standards Committee member)."""
-    current = _lock(case)
+    current = _lock(case, check_state=False)
     _check(actor, Action.GRANT_ACCESS, current)
     assign_perm("cases.view_case_as_reviewer", user, current)
     record_event(

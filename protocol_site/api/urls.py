@@ -1,9 +1,15 @@
 """Every API route lives under /api/. Each app contributes its router in <app>/api/urls.py."""
 
-from django.urls import include, path  # noqa: F401
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
 
 urlpatterns: list = [
-    # path("", include("contacts.api.urls")),
-    # path("", include("cases.api.urls")),
+    # DRF's view: 200 {"token"} or 400 on bad credentials, as the contract says.
+    path("token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("contacts.api.urls")),
+    path("", include("cases.api.urls")),
     # path("", include("info_requests.api.urls")),
 ]

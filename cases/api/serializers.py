@@ -1,0 +1,203 @@
+"""Case JSON exactly as ../shared/api-contract.md describes it (plus a few extra fields)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseState,
+    CaseType,
+    Channel,
+    EventAction,
+    NoteVisibility,
+)
+from cases.selectors import Access
+from clocks.models import Deadline
+from contacts.models import Council, Person
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset. A naive date-time is a 400, never silently put in London time."""
+
+    default_error_messages = {
+        **serializers.DateTimeField.default_error_messages,
+        "naive": "Give the date and time with a time zone offset, e.g. 2026-03-02T10:00:00+00:00.",
+    }
+
+    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class StageSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=CaseState.choices)
+    label = serializers.CharField()
+    handler = PersonRefSerializer(allow_null=True)
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    breached = serializers.SerializerMethodField()
+    paused = serializers.SerializerMethodField()
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Deadline
+        fields = ["kind", "due_at", "met_at", "breached", "paused", "status"]
+
+    def get_breached(self, obj: Deadline) -> bool:
+        return obj.breached_at is not None
+
+    def get_paused(self, obj: Deadline) -> bool:
+        return obj.paused_at is not None
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name")
+    reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["at", "actor", "action", "from_state", "to_state", "reason"]
+
+    def get_reason(self, obj: CaseEvent) -> str:
+        # Why a handler was passed over can name a declared relationship (confidential,
+        # Maldon 5.1): parties see that a handler was assigned, not why.
+        if self.context.get("party") and obj.action == EventAction.ASSIGNED:
+            return ""
+        return obj.reason
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    stage = serializers.SerializerMethodField()
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    history = serializers.SerializerMethodField()
+    variant_version = serializers.IntegerField(source="variant.version", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "council",
+            "case_type",
+            "state",
+            "stage",
+            "raised_by",
+            "about",
+            "channel",
+            "received_at",
+            "summary",
+            "variant_version",
+            "acknowledged_at",
+            "closed_at",
+            "outcome",
+            "deadlines",
+            "history",
+        ]
+        read_only_fields = fields
+
+    def _is_party(self, case: Case) -> bool:
+        access = self.context.get("access")
+        if access is not None:
+            return bool(access == Access.PARTY)
+        person_id = self.context.get("person_id")
+        if self.context.get("superuser"):
+            return False
+        return person_id is not None and person_id in (case.raised_by_id, case.about_id)
+
+    @extend_schema_field(StageSerializer)
+    def get_stage(self, case: Case) -> dict[str, Any]:
+        step = case.current_step
+        handler = case.handler
+        return {
+            "state": step.state,
+            "label": step.label,
+            "handler": {"id": handler.pk, "name": handler.name} if handler else None,
+        }
+
+    @extend_schema_field(HistorySerializer(many=True))
+    def get_history(self, case: Case) -> list[dict[str, Any]]:
+        party = self._is_party(case)
+        events = [
+            e
+            for e in case.events.all()
+            if not (party and e.data.get("visibility") == NoteVisibility.INTERNAL)
+        ]
+        return list(HistorySerializer(events, many=True, context={"party": party}).data)
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    council = serializers.SlugRelatedField(slug_field="slug", queryset=Council.objects.all())
+    case_type = serializers.ChoiceField(choices=CaseType.choices)
+    raised_by = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    about = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    received_at = AwareDateTimeField()
+    summary = serializers.CharField(max_length=20000, trim_whitespace=True)
+    idempotency_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Send the same key again (e.g. a retried request) to get the same case back.",
+    )
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    council = serializers.SlugField(required=False)
+    state = serializers.ChoiceField(choices=CaseState.choices, required=False)
+    case_type = serializers.ChoiceField(choices=CaseType.choices, required=False)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    search = serializers.CharField(required=False, max_length=200)
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    expected_state = serializers.CharField(
+        required=False,
+        max_length=30,
+        help_text="The state you saw: if the case has moved on since, you get a 409.",
+    )
+
+
+class RespondSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=20000)
+
+
+class ResolveSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=20000)
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class TransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField(help_text="The state the case will be in afterwards.")
