@@ -1,5 +1,21 @@
 from django.urls import path
 
+from . import views
+
 app_name = "cases"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.new_case_start, name="new"),
+    path("new/check/", views.new_case_check, name="new_check"),
+    path("new/<slug:step>/", views.new_case_step, name="new_step"),
+    path("<str:reference>/", views.case_detail, name="detail"),
+    path("<str:reference>/opened/", views.case_opened, name="opened"),
+    path("<str:reference>/notes/new/", views.add_note, name="add_note"),
+    path(
+        "<str:reference>/attachments/<int:pk>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    path("<str:reference>/<slug:action>/", views.case_action, name="action"),
+]

@@ -1,0 +1,287 @@
+"""Forms for the case journeys. They collect and check input; services do the work."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from contacts.models import Council, Person
+
+from .models import CaseType, Channel, NoteVisibility
+from .wording import WordingFlag, adversarial_words
+
+# Channels a clerk logs on someone's behalf. `web` is only for a case filed online by its raiser.
+LOGGED_CHANNELS = [(c.value, c.label) for c in Channel if c != Channel.WEB]
+
+
+# -- the "open a case" journey: one small form per question page ---------------------------------
+class CouncilForm(forms.Form):
+    council = forms.ModelChoiceField(
+        queryset=Council.objects.none(),
+        widget=forms.RadioSelect,
+        label="Which council is this for?",
+        error_messages={"required": "Select the council", "invalid_choice": "Select the council"},
+    )
+
+    def __init__(self, *args: Any, councils: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["council"].queryset = councils  # type: ignore[attr-defined]
+
+
+class CaseTypeForm(forms.Form):
+    case_type = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="What kind of case is it?",
+        error_messages={"required": "Select what kind of case it is"},
+    )
+
+    def __init__(self, *args: Any, case_types: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case_type"].choices = case_types  # type: ignore[attr-defined]
+        self.fields["case_type"].error_messages["invalid_choice"] = "Select what kind of case it is"
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Person) -> str:  # type: ignore[override]
+        return f"{obj.name}, {obj.job_title}" if obj.job_title else str(obj.name)
+
+
+class RaisedByForm(forms.Form):
+    raised_by = PersonChoiceField(
+        queryset=Person.objects.none(),
+        label="Who raised it?",
+        empty_label="Choose a person",
+        error_messages={
+            "required": "Select who raised it",
+            "invalid_choice": "Select who raised it",
+        },
+    )
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["raised_by"].queryset = people  # type: ignore[attr-defined]
+
+
+class AboutForm(forms.Form):
+    about = PersonChoiceField(
+        queryset=Person.objects.none(),
+        label="Who is it about?",
+        empty_label="Choose a person",
+        error_messages={
+            "required": "Select who it is about",
+            "invalid_choice": "Select who it is about",
+        },
+    )
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["about"].queryset = people  # type: ignore[attr-defined]
+
+
+class ReceivedForm(forms.Form):
+    """How and when the council received it: GOV.UK date input (day, month, year) plus a time."""
+
+    channel = forms.ChoiceField(
+        choices=LOGGED_CHANNELS,
+        widget=forms.RadioSelect,
+        label="How was it received?",
+        error_messages={"required": "Select how it was received"},
+    )
+    day = forms.IntegerField(required=False, label="Day")
+    month = forms.IntegerField(required=False, label="Month")
+    year = forms.IntegerField(required=False, label="Year")
+    time = forms.CharField(required=False, label="Time", help_text="For example, 14:30")
+
+    date_error: str = ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, month, year = data.get("day"), data.get("month"), data.get("year")
+        if day is None or month is None or year is None:
+            missing = [n for n, v in (("day", day), ("month", month), ("year", year)) if v is None]
+            self._date_error(f"The date received must include a {' and '.join(missing)}")
+            return data
+        try:
+            date = datetime.date(year, month, day)
+        except ValueError:
+            self._date_error("The date received must be a real date")
+            return data
+        time_text = (data.get("time") or "").strip()
+        try:
+            hour, minute = (int(part) for part in time_text.replace(".", ":").split(":"))
+            clock = datetime.time(hour, minute)
+        except ValueError:
+            self.add_error("time", "Enter the time received as hours and minutes, like 14:30")
+            return data
+        received = timezone.make_aware(
+            datetime.datetime.combine(date, clock), timezone.get_current_timezone()
+        )
+        if received > timezone.now() + datetime.timedelta(minutes=5):
+            self._date_error("The date received must be today or in the past")
+            return data
+        data["received_at"] = received
+        return data
+
+    def _date_error(self, message: str) -> None:
+        self.date_error = message
+        self.add_error("day", message)
+
+    @classmethod
+    def initial_for(cls, received_at: datetime.datetime | None) -> dict[str, Any]:
+        moment = timezone.localtime(received_at or timezone.now())
+        return {
+            "day": moment.day,
+            "month": moment.month,
+            "year": moment.year,
+            "time": moment.strftime("%H:%M"),
+        }
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="What is it about?",
+        help_text="Say what happened and what outcome is hoped for. Keep it factual.",
+        max_length=5000,
+        error_messages={"required": "Enter a summary of the case"},
+    )
+
+    def clean_summary(self) -> str:
+        summary = self.cleaned_data["summary"].strip()
+        if not summary:
+            raise forms.ValidationError("Enter a summary of the case")
+        return summary
+
+
+class CheckAnswersForm(forms.Form):
+    # One-time key: a second submit of the same page creates no second case.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+# -- case actions -------------------------------------------------------------------------------
+ACTION_FIELDS: dict[str, tuple[str, str, str, bool]] = {
+    # action: (service keyword, label, hint, required)
+    "escalate": (
+        "reason",
+        "Why does it need to go to the next stage?",
+        "The people at the next stage will read this.",
+        True,
+    ),
+    "respond": ("text", "Response", "This is recorded on the case's timeline.", True),
+    "resolve": ("outcome", "Outcome", "Say how it was resolved and what was agreed.", True),
+    "withdraw": ("reason", "Why is it being withdrawn?", "", False),
+    "reopen": ("reason", "Why is it being reopened?", "", True),
+}
+
+
+class ActionForm(forms.Form):
+    """Confirm one transition. `expected_state` is the state the user saw."""
+
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+        self.text_field: str | None = None
+        if action in ACTION_FIELDS:
+            name, label, hint, required = ACTION_FIELDS[action]
+            self.text_field = name
+            self.fields[name] = forms.CharField(
+                label=label,
+                help_text=hint,
+                required=required,
+                max_length=5000,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                error_messages={"required": f"Enter {label[0].lower()}{label[1:]}".rstrip("?")},
+            )
+            if required:
+                self.fields[name].error_messages["required"] = _required_message(action)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        if self.text_field is None:
+            return {}
+        return {self.text_field: self.cleaned_data.get(self.text_field, "").strip()}
+
+
+def _required_message(action: str) -> str:
+    return {
+        "escalate": "Enter why the case needs to go to the next stage",
+        "respond": "Enter the response",
+        "resolve": "Enter the outcome",
+        "reopen": "Enter why the case is being reopened",
+    }.get(action, "Enter a reason")
+
+
+# -- notes --------------------------------------------------------------------------------------
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10000,
+        error_messages={"required": "Enter the note"},
+    )
+    visibility = forms.ChoiceField(
+        label="Who can see this note?",
+        widget=forms.RadioSelect,
+        choices=NoteVisibility.choices,
+        error_messages={"required": "Select who can see this note"},
+    )
+    attachments = MultipleFileField(
+        label="Attach files (optional)",
+        required=False,
+        help_text="You can choose more than one file.",
+    )
+    confirm_wording = forms.BooleanField(
+        required=False, label="Save the note with this wording anyway"
+    )
+
+    def __init__(
+        self, *args: Any, may_write_internal: bool, check_wording: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.check_wording = check_wording
+        self.wording_flags: list[WordingFlag] = []
+        if not may_write_internal:
+            # Parties only ever write notes the other side can read.
+            self.fields["visibility"].choices = [  # type: ignore[attr-defined]
+                (NoteVisibility.SHARED.value, NoteVisibility.SHARED.label)
+            ]
+            self.fields["visibility"].initial = NoteVisibility.SHARED
+        else:
+            self.fields["visibility"].initial = NoteVisibility.INTERNAL
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        body = data.get("body") or ""
+        if self.check_wording and body:
+            # Maldon 1.2: in informal resolution, avoid "investigation" or "accusation".
+            self.wording_flags = adversarial_words(body)
+            if self.wording_flags and not data.get("confirm_wording"):
+                self.add_error(
+                    "body",
+                    "This note uses words that can sound adversarial while the case is being "
+                    "resolved informally. Change the wording, or confirm you want to save it",
+                )
+        return data
+
+
+__all__ = ["CaseType"]
