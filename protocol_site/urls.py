@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from protocol_site.metrics import metrics_view
+from protocol_site.ops.health import healthz, readyz
+
 urlpatterns = [
+    # Normally answered earlier by OpsEndpointsMiddleware; listed so they resolve without it.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("", include("contacts.urls")),
     path("cases/", include("cases.urls")),

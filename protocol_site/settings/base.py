@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -25,12 +26,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
     "django_fsm",
+    "protocol_site.apps.ProtocolSiteConfig",
     "contacts",
     "cases",
     "info_requests",
@@ -38,12 +41,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # protocol_site/middleware.py explains the order of the first three.
+    "protocol_site.middleware.RequestIdMiddleware",
+    "protocol_site.middleware.OpsEndpointsMiddleware",
+    "protocol_site.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "protocol_site.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -168,9 +177,71 @@ SPECTACULAR_SETTINGS = {
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
 
+# -- Operations (protocol_site/middleware.py, ops/, metrics.py; docs/configuration.md) ---------
+# Structured JSON logs with the request id; LOG_FORMAT=text for a human-readable console.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "protocol_site.logging.RequestIdFilter"},
+        "redact_email": {"()": "protocol_site.logging.RedactEmailFilter"},
+    },
+    "formatters": {
+        "json": {"()": "protocol_site.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+            "filters": ["request_id", "redact_email"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's own request log repeats what protocol.request says, with the full URL.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
+}
+# The worker logs through LOGGING above (JSON, request ids) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_REDIRECT_STDOUTS = False
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=None)
+
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+OPS_CHECK_TIMEOUT_SECONDS = env.float("OPS_CHECK_TIMEOUT_SECONDS", default=2.0)
+READYZ_REQUIRE_BEAT = env.bool("READYZ_REQUIRE_BEAT", default=True)
+# /readyz fails when the sweep has not run for this long (five missed sweeps, at least 5 minutes).
+BEAT_HEARTBEAT_MAX_AGE_SECONDS = env.float(
+    "BEAT_HEARTBEAT_MAX_AGE_SECONDS",
+    default=max(5 * env.float("SWEEP_INTERVAL_SECONDS", default=60.0), 300.0),
+)
+BEAT_HEARTBEAT_KEY = env("BEAT_HEARTBEAT_KEY", default="protocol:beat-heartbeat")
+BEAT_HEARTBEAT_FILE = VAR_DIR / "beat-heartbeat"
+PROTOCOL_PRODUCTION = False  # settings/prod.py turns on protocol_site/checks.py
+
+# Sessions: SESSION_COOKIE_AGE caps a session's life; SESSION_IDLE_TIMEOUT ends an idle one.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content Security Policy (django-csp): same-origin only, no inline script. A template that
+# must run a script uses <script nonce="{{ request.csp_nonce }}" src=...>.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
 }
