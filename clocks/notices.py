@@ -58,7 +58,8 @@ def watchers(deadline: Deadline) -> list[Person]:
     owner: Any = deadline.owner
     council = owner.council
     people: list[Person] = []
-    handler = getattr(owner, "handler", None)
+    # A case's handler; an information request's decider (the Service Head, Lancaster 8.2).
+    handler = getattr(owner, "handler", None) or getattr(owner, "decider", None)
     if handler is not None:
         people.append(handler)
     inform_roles: list[str] = []
@@ -89,6 +90,7 @@ def build_message(notice: Notice, deadline: Deadline) -> EmailMultiAlternatives:
         "council": owner.council,
         "due": cal.local(deadline.due_at),
         "link": _link(deadline),
+        "member": _member(deadline),
     }
     reply_to: list[str] = []
     handler = getattr(owner, "handler", None)
@@ -132,7 +134,7 @@ def deliver_notice(*, notice_id: int) -> bool:
     try:
         with transaction.atomic():
             notice = (
-                Notice.objects.select_for_update()
+                Notice.objects.select_for_update(of=("self",))
                 .select_related("deadline")
                 .filter(pk=notice_id)
                 .first()

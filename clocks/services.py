@@ -220,7 +220,6 @@ def start_step_clocks(
             action=EventAction.CLOCK_STARTED,
             reason=f"{rule.get_kind_display()} due {_fmt_day(deadline.due_at)}",
             data={"due_at": deadline.due_at.isoformat()},
-            at=started_at if started_at <= timezone.now() else None,
         )
         deadlines.append(deadline)
     return deadlines
@@ -285,7 +284,7 @@ def meet_clocks(
     """Mark the open clocks of `kinds` met (acknowledging meets `acknowledgement`, responding
     meets `response`). A clock met after its breach is recorded as met late."""
     met = list(
-        Deadline.objects.select_for_update()
+        Deadline.objects.select_for_update(of=("self",))
         .select_related("case")
         .filter(case=case, kind__in=list(kinds), met_at__isnull=True, cancelled_at__isnull=True)
     )
@@ -358,7 +357,7 @@ def _lock(deadline: Deadline) -> Deadline:
 
         InfoRequest.objects.select_for_update().filter(pk=deadline.info_request_id).first()
     return (
-        Deadline.objects.select_for_update()
+        Deadline.objects.select_for_update(of=("self",))
         .select_related("case", "info_request")
         .get(pk=deadline.pk)
     )
@@ -606,7 +605,7 @@ def on_case_opened(*, case: Case) -> AcknowledgementDraft | None:
     """
     with transaction.atomic():
         case = (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related("variant", "raised_by", "handler", "council")
             .get(pk=case.pk)
         )
@@ -702,17 +701,15 @@ def send_acknowledgement(
 
 
 def _acknowledge_case(*, case: Case, actor: Actor, at: datetime.datetime) -> None:
+    """Mark the case acknowledged through the case engine (which meets the clock and audits)."""
     try:
-        from cases.services import acknowledge_case  # type: ignore[attr-defined]
-    except ImportError:
-        acknowledge_case = None
-    if acknowledge_case is not None and actor is not None:
-        try:
-            acknowledge_case(case=case, actor=actor)
-            return
-        except (ActionNotAllowed, PermissionRefused, TypeError) as exc:
-            logger.info("acknowledge_case refused (%s); meeting the clock directly", exc)
-    # The automatic path (no person acting) or no case service: meet the clock ourselves and
-    # record the acknowledgement on the case.
-    Case.objects.filter(pk=case.pk, acknowledged_at__isnull=True).update(acknowledged_at=at)
-    meet_clocks(case=case, kinds=[ClockKind.ACKNOWLEDGEMENT], at=at, actor=actor)
+        from cases.services import acknowledge_case
+    except ImportError:  # pragma: no cover - the case engine is always installed
+        Case.objects.filter(pk=case.pk, acknowledged_at__isnull=True).update(acknowledged_at=at)
+        meet_clocks(case=case, kinds=[ClockKind.ACKNOWLEDGEMENT], at=at, actor=actor)
+        return
+    try:
+        acknowledge_case(case=case, actor=actor)
+    except ActionNotAllowed as exc:
+        # Already acknowledged another way (e.g. by phone) or closed: the email still went.
+        logger.info("Case %s not acknowledged again: %s", case.reference, exc)

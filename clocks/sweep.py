@@ -79,7 +79,7 @@ def _lock_owners(candidates: list[tuple[int, int | None, int | None]]) -> dict[s
     request_ids = {r for _, _, r in candidates if r}
     cases = {
         c.pk: c
-        for c in Case.objects.select_for_update(skip_locked=True)
+        for c in Case.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("council")
         .filter(pk__in=case_ids)
     }
@@ -89,7 +89,7 @@ def _lock_owners(candidates: list[tuple[int, int | None, int | None]]) -> dict[s
 
         requests = {
             r.pk: r
-            for r in InfoRequest.objects.select_for_update(skip_locked=True)
+            for r in InfoRequest.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("council")
             .filter(pk__in=request_ids)
         }
@@ -150,7 +150,6 @@ def _sweep_batch(kind: str, now: datetime.datetime, batch_size: int) -> tuple[in
                 action=action,
                 reason=reason,
                 data={"notice": notice.pk, "due_at": deadline.due_at.isoformat()},
-                at=now,
             )
             send_notice.delay_on_commit(notice.pk)
     return len(candidates), len(deadlines)

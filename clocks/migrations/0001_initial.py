@@ -7,110 +7,262 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
-        ('info_requests', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("info_requests", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Deadline',
+            name="Deadline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('acknowledgement', 'Acknowledgement'), ('response', 'Response'), ('foi_response', 'FOI response'), ('internal_review', 'Internal review'), ('decision', 'Decision')], max_length=30)),
-                ('length', models.PositiveSmallIntegerField()),
-                ('working_days', models.BooleanField()),
-                ('calendar', models.CharField(max_length=20)),
-                ('step_position', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('starts_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField()),
-                ('original_due_at', models.DateTimeField()),
-                ('remind_at', models.DateTimeField(blank=True, null=True)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('met_at', models.DateTimeField(blank=True, null=True)),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('pause_reason', models.TextField(blank=True)),
-                ('paused_days', models.PositiveIntegerField(default=0)),
-                ('extended_to', models.DateTimeField(blank=True, null=True)),
-                ('extension_reason', models.TextField(blank=True)),
-                ('breached_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='cases.case')),
-                ('info_request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='info_requests.inforequest')),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.clockrule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("acknowledgement", "Acknowledgement"),
+                            ("response", "Response"),
+                            ("foi_response", "FOI response"),
+                            ("internal_review", "Internal review"),
+                            ("decision", "Decision"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("length", models.PositiveSmallIntegerField()),
+                ("working_days", models.BooleanField()),
+                ("calendar", models.CharField(max_length=20)),
+                ("step_position", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("starts_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField()),
+                ("original_due_at", models.DateTimeField()),
+                ("remind_at", models.DateTimeField(blank=True, null=True)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("met_at", models.DateTimeField(blank=True, null=True)),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("pause_reason", models.TextField(blank=True)),
+                ("paused_days", models.PositiveIntegerField(default=0)),
+                ("extended_to", models.DateTimeField(blank=True, null=True)),
+                ("extension_reason", models.TextField(blank=True)),
+                ("breached_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadlines",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "info_request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadlines",
+                        to="info_requests.inforequest",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.clockrule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'pk'],
+                "ordering": ["due_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reminder', 'Reminder'), ('breach', 'Breach notice'), ('extension', 'Holding reply'), ('acknowledgement', 'Acknowledgement')], max_length=20)),
-                ('key', models.CharField(blank=True, default='', max_length=40)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('queued_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('recipients', models.JSONField(blank=True, default=list)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('deadline', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='clocks.deadline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reminder", "Reminder"),
+                            ("breach", "Breach notice"),
+                            ("extension", "Holding reply"),
+                            ("acknowledgement", "Acknowledgement"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("key", models.CharField(blank=True, default="", max_length=40)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("queued_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("recipients", models.JSONField(blank=True, default=list)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "deadline",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notices",
+                        to="clocks.deadline",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AcknowledgementDraft',
+            name="AcknowledgementDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to_email', models.EmailField(blank=True, max_length=254)),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField()),
-                ('status', models.CharField(choices=[('draft', 'Waiting for the handler'), ('sent', 'Sent'), ('cancelled', 'Not needed')], default='draft', max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='acknowledgement_draft', to='cases.case')),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('deadline', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='clocks.deadline')),
-                ('notice', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='acknowledgement', to='clocks.notice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("to_email", models.EmailField(blank=True, max_length=254)),
+                ("subject", models.CharField(max_length=200)),
+                ("body", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Waiting for the handler"),
+                            ("sent", "Sent"),
+                            ("cancelled", "Not needed"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="acknowledgement_draft",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "deadline",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="clocks.deadline",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="acknowledgement",
+                        to="clocks.notice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(condition=models.Q(('breached_at__isnull', True), ('cancelled_at__isnull', True), ('met_at__isnull', True), ('paused_at__isnull', True)), fields=['due_at'], name='deadline_open_due'),
+            model_name="deadline",
+            index=models.Index(
+                condition=models.Q(
+                    ("breached_at__isnull", True),
+                    ("cancelled_at__isnull", True),
+                    ("met_at__isnull", True),
+                    ("paused_at__isnull", True),
+                ),
+                fields=["due_at"],
+                name="deadline_open_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(condition=models.Q(('breached_at__isnull', True), ('cancelled_at__isnull', True), ('met_at__isnull', True), ('paused_at__isnull', True), ('remind_at__isnull', False), ('reminded_at__isnull', True)), fields=['remind_at'], name='deadline_open_remind'),
+            model_name="deadline",
+            index=models.Index(
+                condition=models.Q(
+                    ("breached_at__isnull", True),
+                    ("cancelled_at__isnull", True),
+                    ("met_at__isnull", True),
+                    ("paused_at__isnull", True),
+                    ("remind_at__isnull", False),
+                    ("reminded_at__isnull", True),
+                ),
+                fields=["remind_at"],
+                name="deadline_open_remind",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(fields=['case', 'kind'], name='deadline_case_kind'),
+            model_name="deadline",
+            index=models.Index(fields=["case", "kind"], name="deadline_case_kind"),
         ),
         migrations.AddConstraint(
-            model_name='deadline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('case__isnull', False), ('info_request__isnull', True)), models.Q(('case__isnull', True), ('info_request__isnull', False)), _connector='OR'), name='deadline_has_one_owner'),
+            model_name="deadline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("case__isnull", False), ("info_request__isnull", True)),
+                    models.Q(("case__isnull", True), ("info_request__isnull", False)),
+                    _connector="OR",
+                ),
+                name="deadline_has_one_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deadline',
-            constraint=models.CheckConstraint(condition=models.Q(('due_at__gte', models.F('starts_at'))), name='deadline_due_after_start'),
+            model_name="deadline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("due_at__gte", models.F("starts_at"))),
+                name="deadline_due_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notice',
-            index=models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['created_at'], name='notice_unsent'),
+            model_name="notice",
+            index=models.Index(
+                condition=models.Q(("sent_at__isnull", True)),
+                fields=["created_at"],
+                name="notice_unsent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notice',
-            constraint=models.UniqueConstraint(fields=('deadline', 'kind', 'key'), name='notice_once_per_kind'),
+            model_name="notice",
+            constraint=models.UniqueConstraint(
+                fields=("deadline", "kind", "key"), name="notice_once_per_kind"
+            ),
         ),
     ]
