@@ -8,9 +8,13 @@ DATABASES = {
 }
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
-CELERY_TASK_ALWAYS_EAGER = True
+# tests/clocks/test_worker_integration.py runs a real Celery worker on these settings: it sets
+# CELERY_TASK_ALWAYS_EAGER=false and TEST_SMTP_URL (its own aiosmtpd server). Nothing else does.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if env("TEST_SMTP_URL", default=""):
+    vars().update(env.email_url("TEST_SMTP_URL"))
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {  # noqa: F405
     **REST_FRAMEWORK,  # noqa: F405
