@@ -229,13 +229,15 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Content Security Policy (django-csp): same-origin only, no inline script. A template that
-# must run a script uses <script nonce="{{ request.csp_nonce }}" src=...>.
+# Content Security Policy (django-csp): same-origin only, no inline script or style unless it
+# carries the response's nonce (<script nonce="{{ request.csp_nonce }}">); GOV.UK Frontend
+# needs nothing more (its CSS, fonts and images are served from /static/).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'", NONCE],
-        "style-src": ["'self'"],
+        # A printable page may carry its own <style nonce="{{ request.csp_nonce }}">.
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
