@@ -81,6 +81,9 @@ def visible_info_requests_for(user: User) -> QuerySet[InfoRequest]:
         by_policy = Q()
         for field in POLICY_ROLE_FIELDS:
             by_policy |= Q(**{f"council__information_policy__{field}": role})
+        if role == Role.HEAD_OF_PAID_SERVICE:
+            # Hounslow 5.3: the HoPS agrees with the group leaders what is provided.
+            by_policy |= Q(council__information_policy__resource_pause=True)
         visible |= Q(council_id=council_id) & by_policy
     return qs.filter(visible).distinct()
 

@@ -1,3 +1,14 @@
+from django.urls import path
+
+from . import views
+
 app_name = "info_requests"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.request_list, name="list"),
+    path("new/", views.request_new, name="new"),
+    path("<str:reference>/", views.request_detail, name="detail"),
+    path("<str:reference>/items/new/", views.add_item, name="add_item"),
+    path("<str:reference>/letters/<slug:kind>/", views.letter, name="letter"),
+    path("<str:reference>/<slug:action>/", views.request_action, name="action"),
+]

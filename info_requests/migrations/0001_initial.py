@@ -7,155 +7,563 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_initial'),
+        ("contacts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InfoRequest',
+            name="InfoRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=30, unique=True)),
-                ('description', models.TextField()),
-                ('received_at', models.DateTimeField()),
-                ('state', django_fsm.FSMField(choices=[('received', 'Received'), ('determining', 'Considering s.100F and need to know'), ('disputed', 'Refusal disputed'), ('refused', 's.100F and need to know not met'), ('provided', 'Provided'), ('foi', 'Being handled under the Freedom of Information Act'), ('foi_decided', 'FOI decision made'), ('internal_review', 'Internal review'), ('review_decided', 'Internal review decided'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn')], default='received', max_length=30, protected=True)),
-                ('route', models.CharField(blank=True, choices=[('public', 'Would be given to a member of the public'), ('s100f', 'Section 100F Local Government Act 1972'), ('need_to_know', 'Common-law need to know'), ('foi', 'Freedom of Information Act 2000')], max_length=20, null=True)),
-                ('own_committee_business', models.BooleanField(blank=True, null=True)),
-                ('reasons', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('resource_paused_at', models.DateTimeField(blank=True, null=True)),
-                ('resource_pause_reason', models.TextField(blank=True)),
-                ('resource_agreed_at', models.DateTimeField(blank=True, null=True)),
-                ('resource_agreement', models.TextField(blank=True)),
-                ('provided_at', models.DateTimeField(blank=True, null=True)),
-                ('caveat', models.TextField(blank=True, help_text='Lancaster 8.9, as printed on the disclosure.')),
-                ('decision_note', models.TextField(blank=True)),
-                ('refused_at', models.DateTimeField(blank=True, null=True)),
-                ('refusal_reason', models.CharField(blank=True, choices=[('mere_curiosity', 'Mere curiosity is not sufficient'), ('roving_commission', 'Members have no right to a roving commission to examine documents'), ('improper_motive', 'The motive is indirect, improper or ulterior'), ('not_necessary', "Not reasonably necessary for the member's duties as a member"), ('exempt_information', 'Exempt information (Schedule 12A) that section 100F does not reach')], max_length=30)),
-                ('refusal_detail', models.TextField(blank=True)),
-                ('disputed_at', models.DateTimeField(blank=True, null=True)),
-                ('dispute_reason', models.TextField(blank=True)),
-                ('dispute_decided_at', models.DateTimeField(blank=True, null=True)),
-                ('foi_started_at', models.DateTimeField(blank=True, null=True)),
-                ('legal_advice', models.TextField(blank=True)),
-                ('legal_advice_at', models.DateTimeField(blank=True, null=True)),
-                ('clarification_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('clarification_question', models.TextField(blank=True)),
-                ('clarification_received_at', models.DateTimeField(blank=True, null=True)),
-                ('foi_outcome', models.CharField(blank=True, choices=[('disclosed', 'Disclosed in full'), ('part_disclosed', 'Disclosed in part, an exemption applying to the rest'), ('refused', 'Refused: an exemption applies')], max_length=20)),
-                ('foi_exemptions', models.JSONField(blank=True, default=list)),
-                ('foi_decided_at', models.DateTimeField(blank=True, null=True)),
-                ('foi_decision_note', models.TextField(blank=True)),
-                ('review_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('review_reason', models.TextField(blank=True)),
-                ('review_outcome', models.CharField(blank=True, choices=[('upheld', 'Original decision upheld'), ('part_overturned', 'Original decision changed in part'), ('overturned', 'Original decision overturned: information to be disclosed')], max_length=20)),
-                ('review_decided_at', models.DateTimeField(blank=True, null=True)),
-                ('review_note', models.TextField(blank=True)),
-                ('ico_complaint_made', models.BooleanField(blank=True, null=True)),
-                ('ico_recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('ico_note', models.TextField(blank=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='info_requests', to='contacts.council')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contacts.person')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='info_requests', to='contacts.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=30, unique=True)),
+                ("description", models.TextField()),
+                ("received_at", models.DateTimeField()),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("received", "Received"),
+                            ("determining", "Considering s.100F and need to know"),
+                            ("disputed", "Refusal disputed"),
+                            ("refused", "s.100F and need to know not met"),
+                            ("provided", "Provided"),
+                            ("foi", "Being handled under the Freedom of Information Act"),
+                            ("foi_decided", "FOI decision made"),
+                            ("internal_review", "Internal review"),
+                            ("review_decided", "Internal review decided"),
+                            ("closed", "Closed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="received",
+                        max_length=30,
+                        protected=True,
+                    ),
+                ),
+                (
+                    "route",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("public", "Would be given to a member of the public"),
+                            ("s100f", "Section 100F Local Government Act 1972"),
+                            ("need_to_know", "Common-law need to know"),
+                            ("foi", "Freedom of Information Act 2000"),
+                        ],
+                        max_length=20,
+                        null=True,
+                    ),
+                ),
+                ("own_committee_business", models.BooleanField(blank=True, null=True)),
+                ("reasons", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("resource_paused_at", models.DateTimeField(blank=True, null=True)),
+                ("resource_pause_reason", models.TextField(blank=True)),
+                ("resource_agreed_at", models.DateTimeField(blank=True, null=True)),
+                ("resource_agreement", models.TextField(blank=True)),
+                ("provided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "caveat",
+                    models.TextField(
+                        blank=True, help_text="Lancaster 8.9, as printed on the disclosure."
+                    ),
+                ),
+                ("decision_note", models.TextField(blank=True)),
+                ("refused_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "refusal_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("mere_curiosity", "Mere curiosity is not sufficient"),
+                            (
+                                "roving_commission",
+                                "Members have no right to a roving commission to examine documents",
+                            ),
+                            ("improper_motive", "The motive is indirect, improper or ulterior"),
+                            (
+                                "not_necessary",
+                                "Not reasonably necessary for the member's duties as a member",
+                            ),
+                            (
+                                "exempt_information",
+                                "Exempt information (Schedule 12A) that section 100F does not reach",
+                            ),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("refusal_detail", models.TextField(blank=True)),
+                ("disputed_at", models.DateTimeField(blank=True, null=True)),
+                ("dispute_reason", models.TextField(blank=True)),
+                ("dispute_decided_at", models.DateTimeField(blank=True, null=True)),
+                ("foi_started_at", models.DateTimeField(blank=True, null=True)),
+                ("legal_advice", models.TextField(blank=True)),
+                ("legal_advice_at", models.DateTimeField(blank=True, null=True)),
+                ("clarification_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("clarification_question", models.TextField(blank=True)),
+                ("clarification_received_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "foi_outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("disclosed", "Disclosed in full"),
+                            (
+                                "part_disclosed",
+                                "Disclosed in part, an exemption applying to the rest",
+                            ),
+                            ("refused", "Refused: an exemption applies"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("foi_exemptions", models.JSONField(blank=True, default=list)),
+                ("foi_decided_at", models.DateTimeField(blank=True, null=True)),
+                ("foi_decision_note", models.TextField(blank=True)),
+                ("review_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("review_reason", models.TextField(blank=True)),
+                (
+                    "review_outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("upheld", "Original decision upheld"),
+                            ("part_overturned", "Original decision changed in part"),
+                            (
+                                "overturned",
+                                "Original decision overturned: information to be disclosed",
+                            ),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("review_decided_at", models.DateTimeField(blank=True, null=True)),
+                ("review_note", models.TextField(blank=True)),
+                ("ico_complaint_made", models.BooleanField(blank=True, null=True)),
+                ("ico_recorded_at", models.DateTimeField(blank=True, null=True)),
+                ("ico_note", models.TextField(blank=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="info_requests",
+                        to="contacts.council",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decider",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="info_requests",
+                        to="contacts.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-pk'],
+                "ordering": ["-received_at", "-pk"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='InfoRequestCounter',
+            name="InfoRequestCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last', models.PositiveIntegerField(default=0)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.council')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last", models.PositiveIntegerField(default=0)),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contacts.council",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='InfoRequestEvent',
+            name="InfoRequestEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('actor_name', models.CharField(help_text='Kept as it was at the time.', max_length=200)),
-                ('action', models.CharField(choices=[('created', 'Request received'), ('provided', 'Information provided'), ('considering', 's.100F and need to know being considered'), ('refused', 's.100F and need to know not met'), ('disputed', 'Refusal disputed'), ('dispute_decided', 'Dispute decided'), ('treated_as_foi', 'Handled as an FOI request'), ('clarification_sought', 'Clarification sought'), ('clarification_received', 'Clarification received'), ('legal_advice_noted', 'Legal advice noted'), ('foi_decided', 'FOI decision made'), ('review_requested', 'Internal review requested'), ('review_decided', 'Internal review decided'), ('ico_recorded', 'Information Commissioner complaint recorded'), ('resource_paused', 'Paused for resource agreement'), ('resource_agreed', 'Resource agreement recorded'), ('item_added', 'Item added'), ('withdrawn', 'Withdrawn'), ('clock_started', 'Clock started'), ('clock_paused', 'Clock paused'), ('clock_resumed', 'Clock resumed'), ('clock_met', 'Clock met'), ('clock_extended', 'Clock extended'), ('clock_recalculated', 'Clock recalculated'), ('reminder_sent', 'Reminder sent'), ('clock_breached', 'Clock breached')], max_length=30)),
-                ('from_state', models.CharField(blank=True, max_length=30)),
-                ('to_state', models.CharField(blank=True, max_length=30)),
-                ('reason', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('previous_hash', models.CharField(blank=True, max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('info_request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='info_requests.inforequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "actor_name",
+                    models.CharField(help_text="Kept as it was at the time.", max_length=200),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "Request received"),
+                            ("provided", "Information provided"),
+                            ("considering", "s.100F and need to know being considered"),
+                            ("refused", "s.100F and need to know not met"),
+                            ("disputed", "Refusal disputed"),
+                            ("dispute_decided", "Dispute decided"),
+                            ("treated_as_foi", "Handled as an FOI request"),
+                            ("clarification_sought", "Clarification sought"),
+                            ("clarification_received", "Clarification received"),
+                            ("legal_advice_noted", "Legal advice noted"),
+                            ("foi_decided", "FOI decision made"),
+                            ("review_requested", "Internal review requested"),
+                            ("review_decided", "Internal review decided"),
+                            ("ico_recorded", "Information Commissioner complaint recorded"),
+                            ("resource_paused", "Paused for resource agreement"),
+                            ("resource_agreed", "Resource agreement recorded"),
+                            ("item_added", "Item added"),
+                            ("withdrawn", "Withdrawn"),
+                            ("clock_started", "Clock started"),
+                            ("clock_paused", "Clock paused"),
+                            ("clock_resumed", "Clock resumed"),
+                            ("clock_met", "Clock met"),
+                            ("clock_extended", "Clock extended"),
+                            ("clock_recalculated", "Clock recalculated"),
+                            ("reminder_sent", "Reminder sent"),
+                            ("clock_breached", "Clock breached"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("from_state", models.CharField(blank=True, max_length=30)),
+                ("to_state", models.CharField(blank=True, max_length=30)),
+                ("reason", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("previous_hash", models.CharField(blank=True, max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "info_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="info_requests.inforequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='InformationPolicy',
+            name="InformationPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decider_role', models.CharField(choices=[('head_of_paid_service', 'Head of Paid Service / Chief Executive'), ('director', 'Director'), ('chief_officer', 'Chief Officer'), ('service_head', 'Service Head'), ('monitoring_officer', 'Monitoring Officer'), ('deputy_monitoring_officer', 'Deputy Monitoring Officer'), ('chief_finance_officer', 'S151 Officer / Chief Finance Officer'), ('clerk', 'Clerk'), ('case_administrator', 'Case administrator'), ('leader', 'Leader of the Council'), ('opposition_leader', 'Leader of the Opposition'), ('group_leader', 'Group Leader'), ('chairman', 'Chairman'), ('standards_committee_member', 'Standards Committee member'), ('personnel_committee_member', 'Personnel Committee member'), ('human_resources', 'Head of HR')], help_text='Who first decides whether a member of the public would get the information (Lancaster 8.6: the Service Head; Maldon 10.2: the Director holding it; a parish: the Clerk).', max_length=40)),
-                ('need_to_know_role', models.CharField(choices=[('head_of_paid_service', 'Head of Paid Service / Chief Executive'), ('director', 'Director'), ('chief_officer', 'Chief Officer'), ('service_head', 'Service Head'), ('monitoring_officer', 'Monitoring Officer'), ('deputy_monitoring_officer', 'Deputy Monitoring Officer'), ('chief_finance_officer', 'S151 Officer / Chief Finance Officer'), ('clerk', 'Clerk'), ('case_administrator', 'Case administrator'), ('leader', 'Leader of the Council'), ('opposition_leader', 'Leader of the Opposition'), ('group_leader', 'Group Leader'), ('chairman', 'Chairman'), ('standards_committee_member', 'Standards Committee member'), ('personnel_committee_member', 'Personnel Committee member'), ('human_resources', 'Head of HR')], default='monitoring_officer', help_text="Whose determination of 'need to know' is final (Lancaster 8.7: the Monitoring Officer; Maldon 10.2: the Director, to whose satisfaction it is shown).", max_length=40)),
-                ('dispute_role', models.CharField(blank=True, choices=[('head_of_paid_service', 'Head of Paid Service / Chief Executive'), ('director', 'Director'), ('chief_officer', 'Chief Officer'), ('service_head', 'Service Head'), ('monitoring_officer', 'Monitoring Officer'), ('deputy_monitoring_officer', 'Deputy Monitoring Officer'), ('chief_finance_officer', 'S151 Officer / Chief Finance Officer'), ('clerk', 'Clerk'), ('case_administrator', 'Case administrator'), ('leader', 'Leader of the Council'), ('opposition_leader', 'Leader of the Opposition'), ('group_leader', 'Group Leader'), ('chairman', 'Chairman'), ('standards_committee_member', 'Standards Committee member'), ('personnel_committee_member', 'Personnel Committee member'), ('human_resources', 'Head of HR')], help_text='Who decides a dispute about a refusal (Maldon 10.2: the Head of Paid Service). Blank where the need-to-know determination is final (Lancaster 8.7).', max_length=40)),
-                ('review_role', models.CharField(choices=[('head_of_paid_service', 'Head of Paid Service / Chief Executive'), ('director', 'Director'), ('chief_officer', 'Chief Officer'), ('service_head', 'Service Head'), ('monitoring_officer', 'Monitoring Officer'), ('deputy_monitoring_officer', 'Deputy Monitoring Officer'), ('chief_finance_officer', 'S151 Officer / Chief Finance Officer'), ('clerk', 'Clerk'), ('case_administrator', 'Case administrator'), ('leader', 'Leader of the Council'), ('opposition_leader', 'Leader of the Opposition'), ('group_leader', 'Group Leader'), ('chairman', 'Chairman'), ('standards_committee_member', 'Standards Committee member'), ('personnel_committee_member', 'Personnel Committee member'), ('human_resources', 'Head of HR')], default='monitoring_officer', help_text='Who carries out the FOI internal review (Lancaster 8.8: the Monitoring Officer).', max_length=40)),
-                ('s100f_applies', models.BooleanField(default=True, help_text="Section 100F LGA 1972 binds principal councils only; a parish or town council's members rely on the common law and FOI.")),
-                ('reasons_required_outside_committee', models.BooleanField(default=False, help_text="Maldon 10.2: a request not directly relevant to the member's service on a body must be put in writing with the reasons for seeking it.")),
-                ('resource_pause', models.BooleanField(default=False, help_text='Hounslow 5.3: where the resource implications are considerable, the group leaders and the Head of Paid Service agree what is provided.')),
-                ('caveat_text', models.TextField(default='This information is provided to you in your capacity as a Member of the Council. It is only to be used for the purpose of exercising your functions as a Member, and should not be made public.', help_text='Printed on every disclosure under s.100F or need to know (Lancaster 8.9).')),
-                ('protocol_reference', models.CharField(blank=True, max_length=100)),
-                ('guidance', models.TextField(blank=True)),
-                ('council', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='information_policy', to='contacts.council')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decider_role",
+                    models.CharField(
+                        choices=[
+                            ("head_of_paid_service", "Head of Paid Service / Chief Executive"),
+                            ("director", "Director"),
+                            ("chief_officer", "Chief Officer"),
+                            ("service_head", "Service Head"),
+                            ("monitoring_officer", "Monitoring Officer"),
+                            ("deputy_monitoring_officer", "Deputy Monitoring Officer"),
+                            ("chief_finance_officer", "S151 Officer / Chief Finance Officer"),
+                            ("clerk", "Clerk"),
+                            ("case_administrator", "Case administrator"),
+                            ("leader", "Leader of the Council"),
+                            ("opposition_leader", "Leader of the Opposition"),
+                            ("group_leader", "Group Leader"),
+                            ("chairman", "Chairman"),
+                            ("standards_committee_member", "Standards Committee member"),
+                            ("personnel_committee_member", "Personnel Committee member"),
+                            ("human_resources", "Head of HR"),
+                        ],
+                        help_text="Who first decides whether a member of the public would get the information (Lancaster 8.6: the Service Head; Maldon 10.2: the Director holding it; a parish: the Clerk).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "need_to_know_role",
+                    models.CharField(
+                        choices=[
+                            ("head_of_paid_service", "Head of Paid Service / Chief Executive"),
+                            ("director", "Director"),
+                            ("chief_officer", "Chief Officer"),
+                            ("service_head", "Service Head"),
+                            ("monitoring_officer", "Monitoring Officer"),
+                            ("deputy_monitoring_officer", "Deputy Monitoring Officer"),
+                            ("chief_finance_officer", "S151 Officer / Chief Finance Officer"),
+                            ("clerk", "Clerk"),
+                            ("case_administrator", "Case administrator"),
+                            ("leader", "Leader of the Council"),
+                            ("opposition_leader", "Leader of the Opposition"),
+                            ("group_leader", "Group Leader"),
+                            ("chairman", "Chairman"),
+                            ("standards_committee_member", "Standards Committee member"),
+                            ("personnel_committee_member", "Personnel Committee member"),
+                            ("human_resources", "Head of HR"),
+                        ],
+                        default="monitoring_officer",
+                        help_text="Whose determination of 'need to know' is final (Lancaster 8.7: the Monitoring Officer; Maldon 10.2: the Director, to whose satisfaction it is shown).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "dispute_role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("head_of_paid_service", "Head of Paid Service / Chief Executive"),
+                            ("director", "Director"),
+                            ("chief_officer", "Chief Officer"),
+                            ("service_head", "Service Head"),
+                            ("monitoring_officer", "Monitoring Officer"),
+                            ("deputy_monitoring_officer", "Deputy Monitoring Officer"),
+                            ("chief_finance_officer", "S151 Officer / Chief Finance Officer"),
+                            ("clerk", "Clerk"),
+                            ("case_administrator", "Case administrator"),
+                            ("leader", "Leader of the Council"),
+                            ("opposition_leader", "Leader of the Opposition"),
+                            ("group_leader", "Group Leader"),
+                            ("chairman", "Chairman"),
+                            ("standards_committee_member", "Standards Committee member"),
+                            ("personnel_committee_member", "Personnel Committee member"),
+                            ("human_resources", "Head of HR"),
+                        ],
+                        help_text="Who decides a dispute about a refusal (Maldon 10.2: the Head of Paid Service). Blank where the need-to-know determination is final (Lancaster 8.7).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "review_role",
+                    models.CharField(
+                        choices=[
+                            ("head_of_paid_service", "Head of Paid Service / Chief Executive"),
+                            ("director", "Director"),
+                            ("chief_officer", "Chief Officer"),
+                            ("service_head", "Service Head"),
+                            ("monitoring_officer", "Monitoring Officer"),
+                            ("deputy_monitoring_officer", "Deputy Monitoring Officer"),
+                            ("chief_finance_officer", "S151 Officer / Chief Finance Officer"),
+                            ("clerk", "Clerk"),
+                            ("case_administrator", "Case administrator"),
+                            ("leader", "Leader of the Council"),
+                            ("opposition_leader", "Leader of the Opposition"),
+                            ("group_leader", "Group Leader"),
+                            ("chairman", "Chairman"),
+                            ("standards_committee_member", "Standards Committee member"),
+                            ("personnel_committee_member", "Personnel Committee member"),
+                            ("human_resources", "Head of HR"),
+                        ],
+                        default="monitoring_officer",
+                        help_text="Who carries out the FOI internal review (Lancaster 8.8: the Monitoring Officer).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "s100f_applies",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Section 100F LGA 1972 binds principal councils only; a parish or town council's members rely on the common law and FOI.",
+                    ),
+                ),
+                (
+                    "reasons_required_outside_committee",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Maldon 10.2: a request not directly relevant to the member's service on a body must be put in writing with the reasons for seeking it.",
+                    ),
+                ),
+                (
+                    "resource_pause",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Hounslow 5.3: where the resource implications are considerable, the group leaders and the Head of Paid Service agree what is provided.",
+                    ),
+                ),
+                (
+                    "caveat_text",
+                    models.TextField(
+                        default="This information is provided to you in your capacity as a Member of the Council. It is only to be used for the purpose of exercising your functions as a Member, and should not be made public.",
+                        help_text="Printed on every disclosure under s.100F or need to know (Lancaster 8.9).",
+                    ),
+                ),
+                ("protocol_reference", models.CharField(blank=True, max_length=100)),
+                ("guidance", models.TextField(blank=True)),
+                (
+                    "council",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="information_policy",
+                        to="contacts.council",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'information policies',
+                "verbose_name_plural": "information policies",
             },
         ),
         migrations.CreateModel(
-            name='RequestedItem',
+            name="RequestedItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=500)),
-                ('schedule_12a_paragraph', models.CharField(blank=True, choices=[('1', 'Paragraph 1: information relating to any individual'), ('2', 'Paragraph 2: information likely to reveal the identity of an individual'), ('3', 'Paragraph 3: financial or business affairs of any particular person'), ('4', 'Paragraph 4: consultations or negotiations on a labour relations matter'), ('5', 'Paragraph 5: legal professional privilege'), ('6', 'Paragraph 6: the authority proposes to give a notice or make an order or direction'), ('7', 'Paragraph 7: prevention, investigation or prosecution of crime')], help_text='Leave blank when the information is not exempt.', max_length=1, null=True)),
-                ('contract_negotiation_terms', models.BooleanField(default=False, help_text='Paragraph 3 only: terms proposed by or to the council in negotiations for a contract.')),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('info_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='info_requests.inforequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.CharField(max_length=500)),
+                (
+                    "schedule_12a_paragraph",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("1", "Paragraph 1: information relating to any individual"),
+                            (
+                                "2",
+                                "Paragraph 2: information likely to reveal the identity of an individual",
+                            ),
+                            (
+                                "3",
+                                "Paragraph 3: financial or business affairs of any particular person",
+                            ),
+                            (
+                                "4",
+                                "Paragraph 4: consultations or negotiations on a labour relations matter",
+                            ),
+                            ("5", "Paragraph 5: legal professional privilege"),
+                            (
+                                "6",
+                                "Paragraph 6: the authority proposes to give a notice or make an order or direction",
+                            ),
+                            ("7", "Paragraph 7: prevention, investigation or prosecution of crime"),
+                        ],
+                        help_text="Leave blank when the information is not exempt.",
+                        max_length=1,
+                        null=True,
+                    ),
+                ),
+                (
+                    "contract_negotiation_terms",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Paragraph 3 only: terms proposed by or to the council in negotiations for a contract.",
+                    ),
+                ),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "info_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="info_requests.inforequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='inforequest',
-            index=models.Index(fields=['council', 'state', '-received_at'], name='info_reques_council_f2f6a4_idx'),
+            model_name="inforequest",
+            index=models.Index(
+                fields=["council", "state", "-received_at"], name="info_reques_council_f2f6a4_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inforequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'provided'), _negated=True), models.Q(('provided_at__isnull', False), ('route__in', ['public', 's100f', 'need_to_know'])), _connector='OR'), name='info_request_provided_has_route'),
+            model_name="inforequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "provided"), _negated=True),
+                    models.Q(
+                        ("provided_at__isnull", False),
+                        ("route__in", ["public", "s100f", "need_to_know"]),
+                    ),
+                    _connector="OR",
+                ),
+                name="info_request_provided_has_route",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inforequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state__in', ['foi', 'foi_decided', 'internal_review', 'review_decided']), _negated=True), models.Q(('foi_started_at__isnull', False), ('route', 'foi')), _connector='OR'), name='info_request_foi_has_route'),
+            model_name="inforequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("state__in", ["foi", "foi_decided", "internal_review", "review_decided"]),
+                        _negated=True,
+                    ),
+                    models.Q(("foi_started_at__isnull", False), ("route", "foi")),
+                    _connector="OR",
+                ),
+                name="info_request_foi_has_route",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inforequestcounter',
-            constraint=models.UniqueConstraint(fields=('council', 'year'), name='info_request_counter_unique'),
+            model_name="inforequestcounter",
+            constraint=models.UniqueConstraint(
+                fields=("council", "year"), name="info_request_counter_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='inforequestevent',
-            index=models.Index(fields=['info_request', 'at'], name='info_reques_info_re_8eae10_idx'),
+            model_name="inforequestevent",
+            index=models.Index(
+                fields=["info_request", "at"], name="info_reques_info_re_8eae10_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='requesteditem',
-            constraint=models.CheckConstraint(condition=models.Q(('contract_negotiation_terms', False), ('schedule_12a_paragraph', '3'), _connector='OR'), name='requested_item_contract_terms_only_para_3'),
+            model_name="requesteditem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("contract_negotiation_terms", False),
+                    ("schedule_12a_paragraph", "3"),
+                    _connector="OR",
+                ),
+                name="requested_item_contract_terms_only_para_3",
+            ),
         ),
     ]

@@ -11,5 +11,6 @@ urlpatterns: list = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("contacts.api.urls")),
     path("", include("cases.api.urls")),
-    # path("", include("info_requests.api.urls")),
+    path("", include("registers.api.urls")),
+    path("", include("info_requests.api.urls")),
 ]

@@ -1,0 +1,225 @@
+"""JSON shapes of the information-request API (api-contract.md, "Information requests")."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from clocks.models import Deadline
+from contacts.models import Council, Person
+
+from ..models import (
+    FoiExemption,
+    FoiOutcome,
+    InfoRequest,
+    InfoRequestEvent,
+    RefusalReason,
+    RequestedItem,
+    ReviewOutcome,
+)
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset. A naive date-time is a 400, never silently put in London time."""
+
+    default_error_messages = {
+        **serializers.DateTimeField.default_error_messages,
+        "naive": "Give the date and time with a time zone offset, e.g. 2026-03-02T10:00:00+00:00.",
+    }
+
+    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    breached = serializers.SerializerMethodField()
+    paused = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Deadline
+        fields = ["kind", "starts_at", "due_at", "met_at", "breached", "paused"]
+
+    def get_breached(self, obj: Deadline) -> bool:
+        return obj.breached_at is not None
+
+    def get_paused(self, obj: Deadline) -> bool:
+        return obj.paused_at is not None
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name")
+
+    class Meta:
+        model = InfoRequestEvent
+        fields = ["at", "actor", "action", "from_state", "to_state", "reason"]
+
+
+class RequestedItemSerializer(serializers.ModelSerializer):
+    s100f_gives_access = serializers.SerializerMethodField()
+    s100f_explanation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RequestedItem
+        fields = [
+            "description",
+            "schedule_12a_paragraph",
+            "contract_negotiation_terms",
+            "s100f_gives_access",
+            "s100f_explanation",
+        ]
+
+    def get_s100f_gives_access(self, obj: RequestedItem) -> bool:
+        return obj.s100f_access()[0]
+
+    def get_s100f_explanation(self, obj: RequestedItem) -> str:
+        return obj.s100f_access()[1]
+
+
+class InfoRequestSerializer(serializers.ModelSerializer):
+    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    requested_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    history = HistorySerializer(many=True, read_only=True, source="events")
+    items = RequestedItemSerializer(many=True, read_only=True)
+    route = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InfoRequest
+        fields = [
+            "id",
+            "reference",
+            "council",
+            "state",
+            "route",
+            "requested_by",
+            "description",
+            "received_at",
+            "own_committee_business",
+            "reasons",
+            "caveat",
+            "refusal_reason",
+            "foi_outcome",
+            "foi_exemptions",
+            "review_outcome",
+            "ico_complaint_made",
+            "resource_paused_at",
+            "items",
+            "deadlines",
+            "history",
+        ]
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=["public", "s100f", "need_to_know", "foi"], allow_null=True)
+    )
+    def get_route(self, obj: InfoRequest) -> str | None:
+        return obj.route or None
+
+
+class InfoRequestCreateSerializer(serializers.Serializer):
+    council = serializers.SlugRelatedField(slug_field="slug", queryset=Council.objects.all())
+    requested_by = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    description = serializers.CharField()
+    received_at = AwareDateTimeField()
+    own_committee_business = serializers.BooleanField(required=False, allow_null=True, default=None)
+    reasons = serializers.CharField(required=False, allow_blank=True, default="")
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, default=list
+    )
+
+
+class TransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField(allow_null=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RefuseAccessSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=RefusalReason.choices)
+    detail = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class QuestionSerializer(serializers.Serializer):
+    question = serializers.CharField()
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AdviceSerializer(serializers.Serializer):
+    advice = serializers.CharField()
+
+
+class DecideFoiSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=FoiOutcome.choices)
+    exemptions = serializers.ListField(
+        child=serializers.ChoiceField(choices=FoiExemption.choices), required=False, default=list
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DecideReviewSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
+    note = serializers.CharField()
+
+
+class IcoSerializer(serializers.Serializer):
+    complained = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AgreementSerializer(serializers.Serializer):
+    agreement = serializers.CharField()
+
+
+# Each transition's input; the keys of validated_data are the service's keyword arguments.
+TRANSITION_INPUT: dict[str, type[serializers.Serializer]] = {
+    "provide_as_public": NoteSerializer,
+    "consider_member_rights": NoteSerializer,
+    "provide_under_s100f": NoteSerializer,
+    "provide_on_need_to_know": NoteSerializer,
+    "refuse_access": RefuseAccessSerializer,
+    "dispute_refusal": ReasonSerializer,
+    "uphold_refusal": NoteSerializer,
+    "treat_as_foi": EmptySerializer,
+    "seek_clarification": QuestionSerializer,
+    "record_clarification": AnswerSerializer,
+    "note_legal_advice": AdviceSerializer,
+    "decide_foi": DecideFoiSerializer,
+    "request_internal_review": ReasonSerializer,
+    "decide_internal_review": DecideReviewSerializer,
+    "record_ico_complaint": IcoSerializer,
+    "pause_for_resource_agreement": ReasonSerializer,
+    "record_resource_agreement": AgreementSerializer,
+    "withdraw": OptionalReasonSerializer,
+}
+
+
+def transition_payload(actions: list[Any]) -> list[dict[str, Any]]:
+    return [{"name": a.name, "label": a.label, "target": a.target} for a in actions]

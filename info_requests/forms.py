@@ -1,0 +1,235 @@
+"""Forms for logging a request and for each step. Services do the real validation; a form's job
+is to collect the words and show errors next to the right field."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from contacts.models import Council, Person, PersonKind
+
+from .models import (
+    FoiExemption,
+    FoiOutcome,
+    InformationPolicy,
+    RefusalReason,
+    ReviewOutcome,
+)
+from .schedule12a import Schedule12AParagraph
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class InfoRequestForm(forms.Form):
+    requested_by = forms.ModelChoiceField(
+        queryset=Person.objects.none(),
+        label="Which councillor is asking?",
+        empty_label="Choose a councillor",
+        error_messages={"required": "Choose the councillor who made the request."},
+    )
+    description = forms.CharField(
+        label="What information is wanted?",
+        help_text="Describe it specifically: which documents, what period, which matter "
+        "(Lancaster 8.5).",
+        widget=forms.Textarea,
+        error_messages={"required": "Describe the information wanted."},
+    )
+    items = forms.CharField(
+        label="Documents asked for (optional)",
+        help_text="One document or piece of information a line.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    own_committee_business = forms.ChoiceField(
+        label="Is it about the business of a committee or body the councillor sits on?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether it is about a committee the councillor sits on."},
+    )
+    reasons = forms.CharField(
+        label="Why is the information needed?",
+        help_text="What it is needed for in the councillor's role, for example as ward member. "
+        "Mere curiosity is not enough.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    received_on = forms.DateField(
+        label="Date the request was received",
+        help_text="For example, 2026-03-27. Leave blank for today.",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        council: Council,
+        policy: InformationPolicy,
+        member: Person | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.council = council
+        self.policy = policy
+        self.member = member
+        if member is not None:
+            # A councillor asks for themself.
+            del self.fields["requested_by"]
+            del self.fields["received_on"]
+        else:
+            self.fields["requested_by"].queryset = Person.objects.filter(
+                council=council, kind=PersonKind.COUNCILLOR, anonymised_at__isnull=True
+            )
+        if policy.reasons_required_outside_committee:
+            self.fields["reasons"].help_text = (
+                f"{policy.protocol_reference}: where it is not about a body the councillor sits "
+                "on, give the reasons in writing. " + self.fields["reasons"].help_text
+            )
+
+    def clean_received_on(self) -> datetime.date | None:
+        value: datetime.date | None = self.cleaned_data.get("received_on")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("The date received must be today or in the past.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            self.policy.reasons_required_outside_committee
+            and data.get("own_committee_business") == "no"
+            and not (data.get("reasons") or "").strip()
+        ):
+            self.add_error(
+                "reasons",
+                f"Give your reasons in writing: {self.council.name} asks for them when the "
+                "information is not about a body the councillor sits on.",
+            )
+        return data
+
+    def received_at(self) -> datetime.datetime:
+        day = self.cleaned_data.get("received_on")
+        if not day or day == timezone.localdate():
+            return timezone.now()
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12, 0)))
+
+
+class RequestedItemForm(forms.Form):
+    description = forms.CharField(
+        label="Document or information",
+        max_length=500,
+        error_messages={"required": "Describe the document."},
+    )
+    schedule_12a_paragraph = forms.ChoiceField(
+        label="Is it exempt information under Schedule 12A?",
+        choices=[("", "Not exempt"), *Schedule12AParagraph.choices],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    contract_negotiation_terms = forms.BooleanField(
+        label="Paragraph 3 only: it is a term proposed by or to the council in negotiations for "
+        "a contract",
+        required=False,
+    )
+
+
+def _text(label: str, *, required: bool = True, help_text: str = "", rows: int = 4) -> forms.Field:
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": f"Enter {label[0].lower()}{label[1:].rstrip('?.')}."},
+    )
+
+
+def _choice(label: str, choices: Any, message: str) -> forms.Field:
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": message},
+    )
+
+
+def action_fields(name: str) -> dict[str, forms.Field]:
+    """The fields each step asks for; the keys are the service's keyword arguments."""
+    note = {"note": _text("Note for the record", required=False, rows=3)}
+    fields: dict[str, dict[str, forms.Field]] = {
+        "provide_as_public": note,
+        "consider_member_rights": note,
+        "provide_under_s100f": note,
+        "provide_on_need_to_know": {
+            "note": _text(
+                "Why the councillor needs to know",
+                help_text="For example, the document is about their ward.",
+                rows=3,
+            )
+        },
+        "refuse_access": {
+            "reason": _choice(
+                "Why does neither s.100F nor need to know apply?",
+                RefusalReason.choices,
+                "Choose why access is refused.",
+            ),
+            "detail": _text("Explanation for the councillor", required=False, rows=3),
+        },
+        "dispute_refusal": {"reason": _text("Why do you dispute the refusal?")},
+        "uphold_refusal": note,
+        "treat_as_foi": {},
+        "seek_clarification": {"question": _text("What does the councillor need to clarify?")},
+        "record_clarification": {"answer": _text("The councillor's clarification")},
+        "note_legal_advice": {"advice": _text("Summary of Legal Services' advice")},
+        "decide_foi": {
+            "outcome": _choice("Outcome", FoiOutcome.choices, "Choose the outcome."),
+            "exemptions": forms.MultipleChoiceField(
+                label="Exemptions relied on",
+                help_text="Required when anything is withheld.",
+                choices=FoiExemption.choices,
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+            ),
+            "note": _text("Explanation for the councillor", required=False, rows=3),
+        },
+        "request_internal_review": {
+            "reason": _text(
+                "Why do you want the decision reviewed?",
+                help_text="The Monitoring Officer will review it within 20 working days.",
+            )
+        },
+        "decide_internal_review": {
+            "outcome": _choice("Review outcome", ReviewOutcome.choices, "Choose the outcome."),
+            "note": _text("Reasons for the review decision"),
+        },
+        "record_ico_complaint": {
+            "complained": _choice(
+                "Did the councillor complain to the Information Commissioner?",
+                YES_NO,
+                "Say whether the councillor complained.",
+            ),
+            "note": _text("Note", required=False, rows=2),
+        },
+        "pause_for_resource_agreement": {
+            "reason": _text("What are the resource implications?"),
+        },
+        "record_resource_agreement": {
+            "agreement": _text("What did the group leaders and Head of Paid Service agree?"),
+        },
+        "withdraw": {"reason": _text("Reason (optional)", required=False, rows=2)},
+    }
+    return fields.get(name, {})
+
+
+class ActionForm(forms.Form):
+    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+        self.fields.update(action_fields(action))
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        if "complained" in data:
+            data["complained"] = data["complained"] == "yes"
+        return data
