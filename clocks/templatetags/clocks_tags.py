@@ -67,3 +67,33 @@ def clock_status(deadline: Deadline, now: datetime.datetime | None = None) -> st
 def clock_status_tag(deadline: Deadline, now: datetime.datetime | None = None) -> SafeString:
     label, css = STATUS_TAGS[DeadlineStatus(deadline.status_at(now or timezone.now()))]
     return format_html('<strong class="govuk-tag {}">{}</strong>', css, label)
+
+
+@register.simple_tag(takes_context=True)
+def clock_actions(context: template.Context, deadline: Deadline) -> dict[str, str]:
+    """Links for a running clock the user may act on: the holding reply (Maldon 2.2) and, for
+    an emailed concern, the acknowledgement waiting to be sent. Empty for everyone else."""
+    from django.urls import reverse
+
+    from clocks.models import DraftStatus
+    from clocks.selectors import may_manage_owner
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if deadline.case_id is None or user is None:
+        return {}
+    if deadline.status_at(timezone.now()) != DeadlineStatus.RUNNING:
+        return {}
+    cache = context.render_context.setdefault("clocks_may_manage", {})
+    if deadline.case_id not in cache:
+        cache[deadline.case_id] = may_manage_owner(user, deadline.case)
+    if not cache[deadline.case_id]:
+        return {}
+    actions = {}
+    if deadline.kind == "acknowledgement":
+        draft = getattr(deadline.case, "acknowledgement_draft", None)
+        if draft is not None and draft.status == DraftStatus.DRAFT:
+            actions["acknowledge"] = reverse("clocks:acknowledgement", args=[draft.pk])
+    else:
+        actions["holding_reply"] = reverse("clocks:holding_reply", args=[deadline.pk])
+    return actions
