@@ -16,7 +16,7 @@ import shutil
 import sys
 from urllib.parse import urljoin, urlparse
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import ConsoleMessage, Response, sync_playwright
 
 DEFAULT_PASSWORD = "protocol-demo-2026"  # noqa: S105 - the contract's demo-only password
 
@@ -43,15 +43,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         context = browser.new_context(viewport={"width": args.width, "height": args.height})
         page = context.new_page()
+
         # Say what went wrong in the browser: a broken asset or script shows up here first.
-        page.on(
-            "console", lambda m: m.type == "error" and print(f"console: {m.text}", file=sys.stderr)
-        )
-        page.on("pageerror", lambda e: print(f"page error: {e}", file=sys.stderr))
-        page.on(
-            "response",
-            lambda r: r.status >= 400 and print(f"{r.status} {r.url}", file=sys.stderr),
-        )
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                print(f"console: {message.text}", file=sys.stderr)
+
+        def on_response(response: Response) -> None:
+            if response.status >= 400:
+                print(f"{response.status} {response.url}", file=sys.stderr)
+
+        page.on("console", on_console)
+        page.on("response", on_response)
         if args.cookie:
             host = urlparse(args.base_url).hostname or "127.0.0.1"
             context.add_cookies(

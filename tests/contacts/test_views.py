@@ -375,3 +375,29 @@ def test_council_people_are_paginated(client, braintree, django_assert_max_num_q
     assert second.count('<td class="govuk-table__cell">Officer</td>') == 6
     assert 'aria-label="Page 2"' in first
     assert 'rel="next"' in first
+
+
+DEMO_LOGINS = [
+    "admin",
+    *(
+        f"{s}-{r}"
+        for s in ("maldon", "hounslow", "lancaster", "halstead", "west-lavington")
+        for r in ("clerk", "councillor", "officer")
+    ),
+    *(f"{s}-mo" for s in ("maldon", "hounslow", "lancaster", "braintree", "wiltshire")),
+]
+
+
+def test_every_demo_login_signs_in_and_sees_its_home_page(client, demo):
+    for username in DEMO_LOGINS:
+        response = client.post("/sign-in/", {"username": username, "password": PASSWORD})
+        assert response.status_code == 302, username
+        home = client.get("/")
+        assert home.status_code == 200, username
+        user = get_user_model().objects.get(username=username)
+        person = getattr(user, "person", None)
+        if person is not None:
+            assert person.name in main(home), username
+        own_council = "maldon" if username == "admin" else username.rsplit("-", 1)[0]
+        assert client.get(f"/councils/{own_council}/").status_code == 200, username
+        client.post("/sign-out/")
