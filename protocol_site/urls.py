@@ -14,5 +14,6 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("information-requests/", include("info_requests.urls")),
     path("clocks/", include("clocks.urls")),
+    path("registers/", include("registers.urls")),
     path("api/", include("protocol_site.api.urls")),
 ]

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "cases",
     "info_requests",
     "clocks",
+    "registers",
 ]
 
 MIDDLEWARE = [

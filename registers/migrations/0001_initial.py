@@ -7,233 +7,709 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
-        ('contacts', '0003_personalrelationship_declaration'),
+        ("cases", "0001_initial"),
+        ("contacts", "0003_personalrelationship_declaration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Briefing',
+            name="Briefing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(max_length=200)),
-                ('given_on', models.DateField()),
-                ('decision_meeting', models.CharField(blank=True, help_text='The formal meeting that will decide the matter.', max_length=200)),
-                ('decision_meeting_on', models.DateField(blank=True, null=True)),
-                ('advice', models.TextField(help_text='The information and advice given to the group.')),
-                ('written_request_received_on', models.DateField(blank=True, null=True)),
-                ('written_request_reference', models.CharField(blank=True, max_length=200)),
-                ('information_shared_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='briefings', to='contacts.council')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='briefings', to='contacts.politicalgroup')),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='briefings_given', to='contacts.person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("topic", models.CharField(max_length=200)),
+                ("given_on", models.DateField()),
+                (
+                    "decision_meeting",
+                    models.CharField(
+                        blank=True,
+                        help_text="The formal meeting that will decide the matter.",
+                        max_length=200,
+                    ),
+                ),
+                ("decision_meeting_on", models.DateField(blank=True, null=True)),
+                (
+                    "advice",
+                    models.TextField(help_text="The information and advice given to the group."),
+                ),
+                ("written_request_received_on", models.DateField(blank=True, null=True)),
+                ("written_request_reference", models.CharField(blank=True, max_length=200)),
+                ("information_shared_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="briefings",
+                        to="contacts.council",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="briefings",
+                        to="contacts.politicalgroup",
+                    ),
+                ),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="briefings_given",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-given_on', '-pk'],
+                "ordering": ["-given_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='BriefingOffer',
+            name="BriefingOffer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('offered', 'Offered'), ('accepted', 'Accepted'), ('declined', 'Declined')], default='offered', max_length=10)),
-                ('offered_at', models.DateTimeField()),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('response_note', models.CharField(blank=True, max_length=500)),
-                ('briefing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='offers', to='registers.briefing')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='offers', to='contacts.politicalgroup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("offered", "Offered"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                        ],
+                        default="offered",
+                        max_length=10,
+                    ),
+                ),
+                ("offered_at", models.DateTimeField()),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                ("response_note", models.CharField(blank=True, max_length=500)),
+                (
+                    "briefing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="offers",
+                        to="registers.briefing",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="offers",
+                        to="contacts.politicalgroup",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['briefing', 'group__name'],
+                "ordering": ["briefing", "group__name"],
             },
         ),
         migrations.CreateModel(
-            name='BriefingPolicy',
+            name="BriefingPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('share_only_on_written_request', models.BooleanField(default=False, help_text="Lancaster 3.1: pass briefing information to other groups only at the briefed group's written request.")),
-                ('protocol_reference', models.CharField(blank=True, max_length=100)),
-                ('council', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='briefing_policy', to='contacts.council')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "share_only_on_written_request",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Lancaster 3.1: pass briefing information to other groups only at the briefed group's written request.",
+                    ),
+                ),
+                ("protocol_reference", models.CharField(blank=True, max_length=100)),
+                (
+                    "council",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="briefing_policy",
+                        to="contacts.council",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'briefing policies',
+                "verbose_name_plural": "briefing policies",
             },
         ),
         migrations.CreateModel(
-            name='DeclinedAttendance',
+            name="DeclinedAttendance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('meeting_on', models.DateField()),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='declined_meetings', to='contacts.council')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contacts.politicalgroup')),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meetings_declined', to='contacts.person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("meeting_on", models.DateField()),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="declined_meetings",
+                        to="contacts.council",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contacts.politicalgroup",
+                    ),
+                ),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="meetings_declined",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-meeting_on', '-pk'],
+                "ordering": ["-meeting_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ImproperApproach',
+            name="ImproperApproach",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('officer_approach', 'An officer sought to influence a member (Maldon 3.3, Lancaster 5.2)'), ('member_pressure', 'A member put undue pressure on an officer (Lancaster 5.1)')], max_length=20)),
-                ('reported_to_role', models.CharField(choices=[('head_of_paid_service', 'Head of Paid Service / Chief Executive'), ('director', 'Director'), ('chief_officer', 'Chief Officer'), ('service_head', 'Service Head'), ('monitoring_officer', 'Monitoring Officer'), ('deputy_monitoring_officer', 'Deputy Monitoring Officer'), ('chief_finance_officer', 'S151 Officer / Chief Finance Officer'), ('clerk', 'Clerk'), ('case_administrator', 'Case administrator'), ('leader', 'Leader of the Council'), ('opposition_leader', 'Leader of the Opposition'), ('group_leader', 'Group Leader'), ('chairman', 'Chairman'), ('standards_committee_member', 'Standards Committee member'), ('personnel_committee_member', 'Personnel Committee member'), ('human_resources', 'Head of HR')], default='head_of_paid_service', max_length=40)),
-                ('occurred_on', models.DateField()),
-                ('reported_at', models.DateTimeField()),
-                ('description', models.TextField()),
-                ('state', django_fsm.FSMField(choices=[('reported', 'Reported'), ('under_review', 'Under review'), ('closed', 'Closed')], default='reported', max_length=20, protected=True)),
-                ('review_started_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.TextField(blank=True)),
-                ('about', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approaches_about', to='contacts.person')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.case')),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='improper_approaches', to='contacts.council')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approaches_reported', to='contacts.person')),
-                ('reported_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='approaches_received', to='contacts.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            (
+                                "officer_approach",
+                                "An officer sought to influence a member (Maldon 3.3, Lancaster 5.2)",
+                            ),
+                            (
+                                "member_pressure",
+                                "A member put undue pressure on an officer (Lancaster 5.1)",
+                            ),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "reported_to_role",
+                    models.CharField(
+                        choices=[
+                            ("head_of_paid_service", "Head of Paid Service / Chief Executive"),
+                            ("director", "Director"),
+                            ("chief_officer", "Chief Officer"),
+                            ("service_head", "Service Head"),
+                            ("monitoring_officer", "Monitoring Officer"),
+                            ("deputy_monitoring_officer", "Deputy Monitoring Officer"),
+                            ("chief_finance_officer", "S151 Officer / Chief Finance Officer"),
+                            ("clerk", "Clerk"),
+                            ("case_administrator", "Case administrator"),
+                            ("leader", "Leader of the Council"),
+                            ("opposition_leader", "Leader of the Opposition"),
+                            ("group_leader", "Group Leader"),
+                            ("chairman", "Chairman"),
+                            ("standards_committee_member", "Standards Committee member"),
+                            ("personnel_committee_member", "Personnel Committee member"),
+                            ("human_resources", "Head of HR"),
+                        ],
+                        default="head_of_paid_service",
+                        max_length=40,
+                    ),
+                ),
+                ("occurred_on", models.DateField()),
+                ("reported_at", models.DateTimeField()),
+                ("description", models.TextField()),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("reported", "Reported"),
+                            ("under_review", "Under review"),
+                            ("closed", "Closed"),
+                        ],
+                        default="reported",
+                        max_length=20,
+                        protected=True,
+                    ),
+                ),
+                ("review_started_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome", models.TextField(blank=True)),
+                (
+                    "about",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approaches_about",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="improper_approaches",
+                        to="contacts.council",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approaches_reported",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "reported_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="approaches_received",
+                        to="contacts.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reported_at', '-pk'],
+                "ordering": ["-reported_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='InterestAdvice',
+            name="InterestAdvice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.TextField()),
-                ('asked_at', models.DateTimeField()),
-                ('state', models.CharField(choices=[('requested', 'Asked'), ('advised', 'Advice given')], default='requested', max_length=10)),
-                ('advice', models.TextField(blank=True)),
-                ('advised_at', models.DateTimeField(blank=True, null=True)),
-                ('advised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='interest_advice_given', to='contacts.person')),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='interest_advice', to='contacts.council')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='interest_advice', to='contacts.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.TextField()),
+                ("asked_at", models.DateTimeField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("requested", "Asked"), ("advised", "Advice given")],
+                        default="requested",
+                        max_length=10,
+                    ),
+                ),
+                ("advice", models.TextField(blank=True)),
+                ("advised_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "advised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="interest_advice_given",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="interest_advice",
+                        to="contacts.council",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="interest_advice",
+                        to="contacts.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'interest advice',
-                'ordering': ['-asked_at', '-pk'],
+                "verbose_name_plural": "interest advice",
+                "ordering": ["-asked_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='OfficerHelpRequest',
+            name="OfficerHelpRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField()),
-                ('requested_at', models.DateTimeField()),
-                ('decision', models.CharField(choices=[('pending', 'Waiting for the Clerk'), ('approved', 'Approved'), ('refused', 'Refused')], default='pending', max_length=10)),
-                ('within_workload', models.BooleanField(blank=True, null=True)),
-                ('appropriate', models.BooleanField(blank=True, null=True)),
-                ('inform_all_members', models.BooleanField(default=False)),
-                ('decision_reason', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='officer_help_requests', to='contacts.council')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='help_requests', to='contacts.person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='help_requested', to='contacts.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField()),
+                ("requested_at", models.DateTimeField()),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for the Clerk"),
+                            ("approved", "Approved"),
+                            ("refused", "Refused"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("within_workload", models.BooleanField(blank=True, null=True)),
+                ("appropriate", models.BooleanField(blank=True, null=True)),
+                ("inform_all_members", models.BooleanField(default=False)),
+                ("decision_reason", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="officer_help_requests",
+                        to="contacts.council",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="help_requests",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="help_requested",
+                        to="contacts.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
+                "ordering": ["-requested_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RegisterEvent',
+            name="RegisterEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('register', models.CharField(choices=[('relationship', 'Personal relationships'), ('briefing', 'Political group briefings'), ('declined_attendance', 'Group meetings declined'), ('improper_approach', 'Improper approaches and undue pressure'), ('officer_help', "Requests for an officer's help"), ('ward_notification', 'Ward notifications'), ('interest_advice', 'Interest advice')], max_length=30)),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('at', models.DateTimeField()),
-                ('actor_name', models.CharField(help_text='Kept as it was at the time.', max_length=200)),
-                ('action', models.CharField(max_length=40)),
-                ('description', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('previous_hash', models.CharField(blank=True, max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contacts.council')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "register",
+                    models.CharField(
+                        choices=[
+                            ("relationship", "Personal relationships"),
+                            ("briefing", "Political group briefings"),
+                            ("declined_attendance", "Group meetings declined"),
+                            ("improper_approach", "Improper approaches and undue pressure"),
+                            ("officer_help", "Requests for an officer's help"),
+                            ("ward_notification", "Ward notifications"),
+                            ("interest_advice", "Interest advice"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("at", models.DateTimeField()),
+                (
+                    "actor_name",
+                    models.CharField(help_text="Kept as it was at the time.", max_length=200),
+                ),
+                ("action", models.CharField(max_length=40)),
+                ("description", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("previous_hash", models.CharField(blank=True, max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contacts.council",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='WardNotification',
+            name="WardNotification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('public_meeting', 'Public meeting on a local issue (Lancaster 10.1)'), ('consultation', 'Consultation on a local issue (Lancaster 10.1)'), ('local_activity', 'Significant events or works in the ward (Lancaster 10.1)'), ('location_issue', "A resident's location-related issue (Lancaster 10.3)")], max_length=20)),
-                ('subject', models.CharField(max_length=200)),
-                ('details', models.TextField(help_text='What is happening and what action is being taken.')),
-                ('location', models.CharField(blank=True, max_length=200)),
-                ('event_on', models.DateField(blank=True, null=True)),
-                ('notified_at', models.DateTimeField()),
-                ('resident_name', models.CharField(blank=True, max_length=200)),
-                ('resident_contact', models.CharField(blank=True, max_length=200)),
-                ('resident_consents_to_identity_sharing', models.BooleanField(default=False)),
-                ('identity_consent_recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('sharing_consent', models.CharField(blank=True, choices=[('', 'Nobody: only the councillor who raised it'), ('resident', 'The resident'), ('raising_councillor', 'The councillor who first raised it')], default='', max_length=20)),
-                ('sharing_consent_recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ward_notifications', to='contacts.council')),
-                ('notified_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ward_notifications_sent', to='contacts.person')),
-                ('raised_via_councillor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ward_issues_raised', to='contacts.person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('wards', models.ManyToManyField(related_name='notifications', to='contacts.ward')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("public_meeting", "Public meeting on a local issue (Lancaster 10.1)"),
+                            ("consultation", "Consultation on a local issue (Lancaster 10.1)"),
+                            (
+                                "local_activity",
+                                "Significant events or works in the ward (Lancaster 10.1)",
+                            ),
+                            (
+                                "location_issue",
+                                "A resident's location-related issue (Lancaster 10.3)",
+                            ),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                (
+                    "details",
+                    models.TextField(help_text="What is happening and what action is being taken."),
+                ),
+                ("location", models.CharField(blank=True, max_length=200)),
+                ("event_on", models.DateField(blank=True, null=True)),
+                ("notified_at", models.DateTimeField()),
+                ("resident_name", models.CharField(blank=True, max_length=200)),
+                ("resident_contact", models.CharField(blank=True, max_length=200)),
+                ("resident_consents_to_identity_sharing", models.BooleanField(default=False)),
+                ("identity_consent_recorded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sharing_consent",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Nobody: only the councillor who raised it"),
+                            ("resident", "The resident"),
+                            ("raising_councillor", "The councillor who first raised it"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                ("sharing_consent_recorded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ward_notifications",
+                        to="contacts.council",
+                    ),
+                ),
+                (
+                    "notified_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ward_notifications_sent",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "raised_via_councillor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ward_issues_raised",
+                        to="contacts.person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("wards", models.ManyToManyField(related_name="notifications", to="contacts.ward")),
             ],
             options={
-                'ordering': ['-notified_at', '-pk'],
+                "ordering": ["-notified_at", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='briefing',
-            index=models.Index(fields=['council', '-given_on'], name='registers_b_council_6d59d3_idx'),
+            model_name="briefing",
+            index=models.Index(
+                fields=["council", "-given_on"], name="registers_b_council_6d59d3_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='briefingoffer',
-            constraint=models.UniqueConstraint(fields=('briefing', 'group'), name='briefing_offer_unique'),
+            model_name="briefingoffer",
+            constraint=models.UniqueConstraint(
+                fields=("briefing", "group"), name="briefing_offer_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='improperapproach',
-            index=models.Index(fields=['council', 'state', '-reported_at'], name='registers_i_council_05a3d8_idx'),
+            model_name="improperapproach",
+            index=models.Index(
+                fields=["council", "state", "-reported_at"], name="registers_i_council_05a3d8_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='improperapproach',
-            constraint=models.CheckConstraint(condition=models.Q(('reported_by', models.F('about')), _negated=True), name='approach_not_about_self'),
+            model_name="improperapproach",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reported_by", models.F("about")), _negated=True),
+                name="approach_not_about_self",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='improperapproach',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'closed'), _negated=True), models.Q(('outcome', ''), _negated=True), _connector='OR'), name='approach_closed_has_outcome'),
+            model_name="improperapproach",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "closed"), _negated=True),
+                    models.Q(("outcome", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="approach_closed_has_outcome",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='interestadvice',
-            constraint=models.CheckConstraint(condition=models.Q(('state', 'requested'), models.Q(('advised_at__isnull', False), models.Q(('advice', ''), _negated=True)), _connector='OR'), name='interest_advice_given_has_text'),
+            model_name="interestadvice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state", "requested"),
+                    models.Q(
+                        ("advised_at__isnull", False), models.Q(("advice", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="interest_advice_given_has_text",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officerhelprequest',
-            constraint=models.CheckConstraint(condition=models.Q(('decision', 'pending'), ('decided_at__isnull', False), _connector='OR'), name='help_request_decided_has_date'),
+            model_name="officerhelprequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("decision", "pending"), ("decided_at__isnull", False), _connector="OR"
+                ),
+                name="help_request_decided_has_date",
+            ),
         ),
         migrations.AddIndex(
-            model_name='registerevent',
-            index=models.Index(fields=['register', 'object_id', 'at'], name='registers_r_registe_c9eb31_idx'),
+            model_name="registerevent",
+            index=models.Index(
+                fields=["register", "object_id", "at"], name="registers_r_registe_c9eb31_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='wardnotification',
-            index=models.Index(fields=['council', '-notified_at'], name='registers_w_council_9a81c2_idx'),
+            model_name="wardnotification",
+            index=models.Index(
+                fields=["council", "-notified_at"], name="registers_w_council_9a81c2_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='wardnotification',
-            constraint=models.CheckConstraint(condition=models.Q(('resident_consents_to_identity_sharing', False), ('identity_consent_recorded_at__isnull', False), _connector='OR'), name='ward_identity_consent_dated'),
+            model_name="wardnotification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("resident_consents_to_identity_sharing", False),
+                    ("identity_consent_recorded_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="ward_identity_consent_dated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='wardnotification',
-            constraint=models.CheckConstraint(condition=models.Q(('sharing_consent', ''), ('sharing_consent_recorded_at__isnull', False), _connector='OR'), name='ward_sharing_consent_dated'),
+            model_name="wardnotification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("sharing_consent", ""),
+                    ("sharing_consent_recorded_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="ward_sharing_consent_dated",
+            ),
         ),
     ]

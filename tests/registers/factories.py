@@ -63,9 +63,7 @@ def build_world(slug: str = "maldon", name: str = "Maldon District Council") -> 
 
     officer("hops", "Chief Executive", role=Role.HEAD_OF_PAID_SERVICE)
     officer("mo", "Monitoring Officer", UserGroup.MONITORING_OFFICER, role=Role.MONITORING_OFFICER)
-    officer(
-        "dmo", "Deputy MO", UserGroup.MONITORING_OFFICER, role=Role.DEPUTY_MONITORING_OFFICER
-    )
+    officer("dmo", "Deputy MO", UserGroup.MONITORING_OFFICER, role=Role.DEPUTY_MONITORING_OFFICER)
     officer("clerk", "Democratic Services", UserGroup.CLERK, role=Role.CLERK)
     officer("officer", "Service Head", role=Role.SERVICE_HEAD)
     officer("officer2", "Planning Officer")
@@ -87,6 +85,9 @@ def build_world(slug: str = "maldon", name: str = "Maldon District Council") -> 
     people["other_mo"] = other_mo
     users["other_mo"] = user_for(other_mo, UserGroup.MONITORING_OFFICER)
     return World(
-        council=council, wards={"north": north, "south": south}, groups=groups, people=people,
+        council=council,
+        wards={"north": north, "south": south},
+        groups=groups,
+        people=people,
         users=users,
     )

@@ -314,7 +314,10 @@ def test_approach_parties_must_fit_the_kind(world, kind, reporter, about):
 )
 def test_approach_visibility(world, viewer, sees):
     approach = _report(world)
-    assert selectors.visible_approaches_for(world.users[viewer]).filter(pk=approach.pk).exists() is sees
+    assert (
+        selectors.visible_approaches_for(world.users[viewer]).filter(pk=approach.pk).exists()
+        is sees
+    )
 
 
 # -- Officer help requests (Halstead 1.4) ------------------------------------------------------
@@ -424,7 +427,10 @@ def test_resident_identity_only_with_consent(world, consents, viewer, sees_ident
 )
 def test_multi_member_ward_sharing_needs_consent(world, sharing, viewer, sees):
     n = _issue(world, raised_via_councillor=world.person("member_a"), sharing_consent=sharing)
-    assert selectors.visible_ward_notifications_for(world.users[viewer]).filter(pk=n.pk).exists() is sees
+    assert (
+        selectors.visible_ward_notifications_for(world.users[viewer]).filter(pk=n.pk).exists()
+        is sees
+    )
 
 
 def test_consent_recorded_later_opens_the_notification(world, django_capture_on_commit_callbacks):
@@ -476,7 +482,10 @@ def test_interest_advice_is_confidential(world, viewer, sees):
     item = services.ask_interest_advice(
         actor=world.users["member_a"], member=world.person("member_a"), question="My spouse's firm"
     )
-    assert selectors.visible_interest_advice_for(world.users[viewer]).filter(pk=item.pk).exists() is sees
+    assert (
+        selectors.visible_interest_advice_for(world.users[viewer]).filter(pk=item.pk).exists()
+        is sees
+    )
 
 
 def test_only_the_mo_advises(world):
