@@ -62,7 +62,8 @@ class HoldingReplyForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         day, month, year = data.get("day"), data.get("month"), data.get("year")
         if not (day and month and year):
             self.add_error("day", "Enter the date the member will hear by, as day, month and year.")

@@ -8,7 +8,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -17,7 +16,8 @@ from contacts.selectors import administered_council_ids, person_for
 from . import calendar as cal
 from .models import AcknowledgementDraft, Deadline, DeadlineStatus, DraftStatus
 
-User = AbstractBaseUser | AnonymousUser | None
+# Any: django-stubs types request.user as User | AnonymousUser, services as AbstractBaseUser.
+User = Any
 
 
 def may_manage_owner(user: User, owner: Any) -> bool:

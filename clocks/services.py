@@ -113,7 +113,7 @@ def _audit(
 
         record_event(
             case=deadline.case,  # type: ignore[arg-type]
-            actor=actor,
+            actor=actor,  # type: ignore[arg-type]
             action=action,
             reason=reason,
             data=payload,
@@ -222,7 +222,18 @@ def start_step_clocks(
             data={"due_at": deadline.due_at.isoformat()},
         )
         deadlines.append(deadline)
+    if any(d.kind == ClockKind.ACKNOWLEDGEMENT for d in deadlines):
+        # Maldon 2.2: draft (or send) the acknowledgement once the case is committed. The case
+        # engine may also call on_case_opened itself; it is idempotent (one draft per case).
+        case_id = case.pk
+        transaction.on_commit(lambda: _draft_acknowledgement(case_id))
     return deadlines
+
+
+def _draft_acknowledgement(case_id: int) -> None:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is not None:
+        on_case_opened(case=case)
 
 
 @transaction.atomic
@@ -589,7 +600,7 @@ def queue_notice(*, deadline: Deadline, kind: str, key: str = "") -> Notice:
         deadline=deadline, kind=kind, key=key, defaults={"queued_at": timezone.now()}
     )
     if created:
-        send_notice.delay_on_commit(notice.pk)
+        send_notice.delay_on_commit(notice.pk)  # type: ignore[attr-defined]
     return notice
 
 

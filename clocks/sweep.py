@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -73,7 +74,9 @@ def _due_filter(kind: str, now: datetime.datetime) -> tuple[Q, str]:
     )
 
 
-def _lock_owners(candidates: list[tuple[int, int | None, int | None]]) -> dict[str, dict[int, Any]]:
+def _lock_owners(
+    candidates: Sequence[tuple[int, int | None, int | None]],
+) -> dict[str, dict[int, Any]]:
     """Lock the owners of the candidate deadlines, skipping any a service is changing now."""
     case_ids = {c for _, c, _ in candidates if c}
     request_ids = {r for _, _, r in candidates if r}
@@ -120,9 +123,9 @@ def _sweep_batch(kind: str, now: datetime.datetime, batch_size: int) -> tuple[in
         .order_by(order, "pk")
     )
     for deadline in deadlines:
-        if deadline.case_id:
+        if deadline.case_id is not None:
             deadline.case = owners["case"][deadline.case_id]
-        else:
+        elif deadline.info_request_id is not None:
             deadline.info_request = owners["info_request"][deadline.info_request_id]
         due_day = cal.local(deadline.due_at).date()
         what = deadline.get_kind_display()
@@ -151,7 +154,7 @@ def _sweep_batch(kind: str, now: datetime.datetime, batch_size: int) -> tuple[in
                 reason=reason,
                 data={"notice": notice.pk, "due_at": deadline.due_at.isoformat()},
             )
-            send_notice.delay_on_commit(notice.pk)
+            send_notice.delay_on_commit(notice.pk)  # type: ignore[attr-defined]
     return len(candidates), len(deadlines)
 
 
@@ -169,7 +172,7 @@ def _requeue_unsent(now: datetime.datetime, batch_size: int) -> int:
     for notice in notices:
         notice.queued_at = now
         notice.save(update_fields=["queued_at"])
-        send_notice.delay_on_commit(notice.pk)
+        send_notice.delay_on_commit(notice.pk)  # type: ignore[attr-defined]
     return len(notices)
 
 

@@ -84,7 +84,8 @@ def clock_actions(context: template.Context, deadline: Deadline) -> dict[str, st
         return {}
     if deadline.status_at(timezone.now()) != DeadlineStatus.RUNNING:
         return {}
-    cache = context.render_context.setdefault("clocks_may_manage", {})
+    # One permission check per case per request, however many clocks it shows.
+    cache: dict[int, bool] = request.__dict__.setdefault("_clocks_may_manage", {})
     if deadline.case_id not in cache:
         cache[deadline.case_id] = may_manage_owner(user, deadline.case)
     if not cache[deadline.case_id]:

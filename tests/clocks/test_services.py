@@ -416,3 +416,14 @@ def test_a_party_cannot_send_the_acknowledgement():
         services.send_acknowledgement(draft=draft, actor=member_user)
     draft.refresh_from_db()
     assert draft.status == DraftStatus.DRAFT
+
+
+def test_opening_an_emailed_case_drafts_the_acknowledgement_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    route = make_route()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = make_case(route, received_at=NOW)
+    draft = AcknowledgementDraft.objects.get(case=case)
+    assert draft.status == DraftStatus.DRAFT
+    assert draft.deadline == clocks_of(case)[ClockKind.ACKNOWLEDGEMENT]
