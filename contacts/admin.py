@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -121,14 +123,61 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(PersonalRelationship)
 class PersonalRelationshipAdmin(admin.ModelAdmin):
-    """Confidential register (Maldon 5.1, Hounslow 10, Halstead 4.4): superusers only here."""
+    """Confidential register (Maldon 5.1, Hounslow 10, Halstead 4.4): superusers only here.
+
+    Users declare on the register pages (`registers.services.declare_relationship`); a
+    declaration added here is routed and audited the same way.
+    """
 
     form = PersonalRelationshipForm
-    list_display = ["person", "related_person", "council", "nature", "declared_on", "ended_on"]
-    list_filter = ["council"]
-    list_select_related = ["person", "related_person", "council"]
+    list_display = [
+        "person",
+        "related_person",
+        "council",
+        "declared_to_role",
+        "declared_to",
+        "declared_on",
+        "ended_on",
+    ]
+    list_filter = ["council", "declared_to_role"]
+    list_select_related = ["person", "related_person", "council", "declared_to"]
     search_fields = ["person__name", "related_person__name", "nature"]
     autocomplete_fields = ["person", "related_person"]
+    readonly_fields = [
+        "declared_to_role",
+        "declared_to",
+        "notified_roles",
+        "recipient_names",
+        "declared_by",
+        "created_at",
+    ]
+
+    @admin.display(description="Told")
+    def recipient_names(self, obj: PersonalRelationship) -> str:
+        return ", ".join(p.name for p in obj.recipients.all()) if obj.pk else ""
+
+    def save_model(
+        self, request: HttpRequest, obj: PersonalRelationship, form: Any, change: bool
+    ) -> None:
+        from registers.services import record_register_event, relationship_recipients
+
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        role, holder, notified, recipients = relationship_recipients(obj.person)
+        obj.declared_to_role, obj.declared_to, obj.notified_roles = role, holder, notified
+        obj.declared_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+        obj.recipients.set(recipients)
+        record_register_event(
+            register="relationship",
+            object_id=obj.pk,
+            council=obj.council,
+            actor=request.user,
+            action="declared",
+            description="Recorded in the admin",
+            data={"recipients": [p.pk for p in recipients]},
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
