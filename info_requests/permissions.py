@@ -235,6 +235,21 @@ def available_actions(user: User, info_request: InfoRequest) -> list[Action]:
     result = []
     for name, action in ACTIONS.items():
         method = getattr(info_request, name)
-        if can_proceed(method) and may_take(user, info_request, name):
-            result.append(action)
+        if not (can_proceed(method) and may_take(user, info_request, name)):
+            continue
+        if name == "provide_under_s100f" and s100f_blocked_items(info_request):
+            # Lancaster 8.3: not offered while a listed item is exempt information it does not
+            # reach; the page says which and why.
+            continue
+        result.append(action)
     return result
+
+
+def s100f_blocked_items(info_request: InfoRequest) -> list[tuple[str, str]]:
+    """(item, explanation) for each listed item section 100F does not reach."""
+    blocked = []
+    for item in info_request.items.all():
+        gives, explanation = item.s100f_access()
+        if not gives:
+            blocked.append((item.description, explanation))
+    return blocked

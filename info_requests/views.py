@@ -26,7 +26,7 @@ from .models import (
     InfoRequestState,
     Route,
 )
-from .permissions import ACTIONS, available_actions, may_take
+from .permissions import ACTIONS, available_actions, may_take, s100f_blocked_items
 from .selectors import (
     councils_user_may_log_for,
     info_request_detail,
@@ -179,6 +179,9 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "items": items,
             "events": list(info_request.events.all()),
             "letters": letters_for(info_request),
+            "s100f_blocked": info_request.state == InfoRequestState.DETERMINING
+            and info_request.policy.s100f_applies
+            and bool(s100f_blocked_items(info_request)),
             "tag_colour": STATE_TAG_COLOURS.get(info_request.state, ""),
             "exemption_labels": [
                 FoiExemption(e).label for e in info_request.foi_exemptions if e in FoiExemption

@@ -37,7 +37,7 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
-class DeadlineSerializer(serializers.ModelSerializer):
+class InfoDeadlineSerializer(serializers.ModelSerializer):
     breached = serializers.SerializerMethodField()
     paused = serializers.SerializerMethodField()
 
@@ -52,7 +52,7 @@ class DeadlineSerializer(serializers.ModelSerializer):
         return obj.paused_at is not None
 
 
-class HistorySerializer(serializers.ModelSerializer):
+class InfoHistorySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_name")
 
     class Meta:
@@ -60,7 +60,7 @@ class HistorySerializer(serializers.ModelSerializer):
         fields = ["at", "actor", "action", "from_state", "to_state", "reason"]
 
 
-class RequestedItemSerializer(serializers.ModelSerializer):
+class InfoRequestedItemSerializer(serializers.ModelSerializer):
     s100f_gives_access = serializers.SerializerMethodField()
     s100f_explanation = serializers.SerializerMethodField()
 
@@ -84,9 +84,9 @@ class RequestedItemSerializer(serializers.ModelSerializer):
 class InfoRequestSerializer(serializers.ModelSerializer):
     council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     requested_by = serializers.PrimaryKeyRelatedField(read_only=True)
-    deadlines = DeadlineSerializer(many=True, read_only=True)
-    history = HistorySerializer(many=True, read_only=True, source="events")
-    items = RequestedItemSerializer(many=True, read_only=True)
+    deadlines = InfoDeadlineSerializer(many=True, read_only=True)
+    history = InfoHistorySerializer(many=True, read_only=True, source="events")
+    items = InfoRequestedItemSerializer(many=True, read_only=True)
     route = serializers.SerializerMethodField()
 
     class Meta:
@@ -133,50 +133,50 @@ class InfoRequestCreateSerializer(serializers.Serializer):
     )
 
 
-class TransitionSerializer(serializers.Serializer):
+class InfoTransitionSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     target = serializers.CharField(allow_null=True)
 
 
-class ErrorSerializer(serializers.Serializer):
+class InfoErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class EmptySerializer(serializers.Serializer):
+class InfoEmptySerializer(serializers.Serializer):
     pass
 
 
-class NoteSerializer(serializers.Serializer):
+class InfoNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RefuseAccessSerializer(serializers.Serializer):
+class InfoRefuseAccessSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=RefusalReason.choices)
     detail = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class InfoReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class OptionalReasonSerializer(serializers.Serializer):
+class InfoOptionalReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class QuestionSerializer(serializers.Serializer):
+class InfoQuestionSerializer(serializers.Serializer):
     question = serializers.CharField()
 
 
-class AnswerSerializer(serializers.Serializer):
+class InfoAnswerSerializer(serializers.Serializer):
     answer = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AdviceSerializer(serializers.Serializer):
+class InfoAdviceSerializer(serializers.Serializer):
     advice = serializers.CharField()
 
 
-class DecideFoiSerializer(serializers.Serializer):
+class InfoDecideFoiSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=FoiOutcome.choices)
     exemptions = serializers.ListField(
         child=serializers.ChoiceField(choices=FoiExemption.choices), required=False, default=list
@@ -184,40 +184,40 @@ class DecideFoiSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DecideReviewSerializer(serializers.Serializer):
+class InfoDecideReviewSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
     note = serializers.CharField()
 
 
-class IcoSerializer(serializers.Serializer):
+class InfoIcoSerializer(serializers.Serializer):
     complained = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AgreementSerializer(serializers.Serializer):
+class InfoAgreementSerializer(serializers.Serializer):
     agreement = serializers.CharField()
 
 
 # Each transition's input; the keys of validated_data are the service's keyword arguments.
 TRANSITION_INPUT: dict[str, type[serializers.Serializer]] = {
-    "provide_as_public": NoteSerializer,
-    "consider_member_rights": NoteSerializer,
-    "provide_under_s100f": NoteSerializer,
-    "provide_on_need_to_know": NoteSerializer,
-    "refuse_access": RefuseAccessSerializer,
-    "dispute_refusal": ReasonSerializer,
-    "uphold_refusal": NoteSerializer,
-    "treat_as_foi": EmptySerializer,
-    "seek_clarification": QuestionSerializer,
-    "record_clarification": AnswerSerializer,
-    "note_legal_advice": AdviceSerializer,
-    "decide_foi": DecideFoiSerializer,
-    "request_internal_review": ReasonSerializer,
-    "decide_internal_review": DecideReviewSerializer,
-    "record_ico_complaint": IcoSerializer,
-    "pause_for_resource_agreement": ReasonSerializer,
-    "record_resource_agreement": AgreementSerializer,
-    "withdraw": OptionalReasonSerializer,
+    "provide_as_public": InfoNoteSerializer,
+    "consider_member_rights": InfoNoteSerializer,
+    "provide_under_s100f": InfoNoteSerializer,
+    "provide_on_need_to_know": InfoNoteSerializer,
+    "refuse_access": InfoRefuseAccessSerializer,
+    "dispute_refusal": InfoReasonSerializer,
+    "uphold_refusal": InfoNoteSerializer,
+    "treat_as_foi": InfoEmptySerializer,
+    "seek_clarification": InfoQuestionSerializer,
+    "record_clarification": InfoAnswerSerializer,
+    "note_legal_advice": InfoAdviceSerializer,
+    "decide_foi": InfoDecideFoiSerializer,
+    "request_internal_review": InfoReasonSerializer,
+    "decide_internal_review": InfoDecideReviewSerializer,
+    "record_ico_complaint": InfoIcoSerializer,
+    "pause_for_resource_agreement": InfoReasonSerializer,
+    "record_resource_agreement": InfoAgreementSerializer,
+    "withdraw": InfoOptionalReasonSerializer,
 }
 
 

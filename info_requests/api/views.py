@@ -25,20 +25,20 @@ from ..permissions import ACTIONS, available_actions
 from ..selectors import visible_info_requests_for
 from .serializers import (
     TRANSITION_INPUT,
-    ErrorSerializer,
+    InfoErrorSerializer,
     InfoRequestCreateSerializer,
     InfoRequestSerializer,
-    TransitionSerializer,
+    InfoTransitionSerializer,
     transition_payload,
 )
 
 ERRORS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description='Bad input: {"field": ["message"]}'),
-    401: OpenApiResponse(ErrorSerializer, description="No or bad token."),
-    403: OpenApiResponse(ErrorSerializer, description="You may not take this step."),
-    404: OpenApiResponse(ErrorSerializer, description="No such request, or not yours to see."),
+    401: OpenApiResponse(InfoErrorSerializer, description="No or bad token."),
+    403: OpenApiResponse(InfoErrorSerializer, description="You may not take this step."),
+    404: OpenApiResponse(InfoErrorSerializer, description="No such request, or not yours to see."),
     409: OpenApiResponse(
-        ErrorSerializer,
+        InfoErrorSerializer,
         description="Not allowed from the request's current state, or somebody changed it first.",
     ),
 }
@@ -117,7 +117,7 @@ class InfoRequestViewSet(
         created = services.create_info_request(**data.validated_data, actor=request.user)
         return self._respond(created, status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: TransitionSerializer(many=True), **_errors(401, 404)})
+    @extend_schema(responses={200: InfoTransitionSerializer(many=True), **_errors(401, 404)})
     @action(detail=True, methods=["get"], pagination_class=None)
     def transitions(self, request: Request, pk: str | None = None) -> Response:
         info_request = self.get_object()
