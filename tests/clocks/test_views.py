@@ -288,3 +288,15 @@ def test_a_party_cannot_send_a_holding_reply_and_a_stranger_gets_404(client):
     client.logout()
     login(client, make_route().clerk.user)
     assert client.get(url).status_code == 404
+
+
+def test_the_case_page_shows_the_clocks_table(client):
+    route = make_route()
+    case = make_case(route, received_at=NOW)
+    login(client, route.handler.user)
+    response = client.get(reverse("cases:detail", kwargs={"reference": case.reference}))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'id="clocks"' in text
+    assert "3 working days left" in text  # acknowledgement, Mon 30 Nov
+    assert "Send a holding reply" in text
