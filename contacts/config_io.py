@@ -280,31 +280,38 @@ def _duplicates(items: Iterable[Any]) -> set[Any]:
 # -- import ---------------------------------------------------------------------------------------
 
 
-def _unchanged(instance: models.Model) -> bool:
-    if instance.pk is None:
-        return False
-    stored = type(instance)._default_manager.filter(pk=instance.pk).values().first()
-    if stored is None:
-        return False
-    return all(
-        getattr(instance, field.attname) == stored[field.attname]
-        for field in instance._meta.concrete_fields
-    )
+_BEFORE = "_config_io_before"
 
 
-def _save(instance: models.Model, path: str, errors: _Errors, **clean: Any) -> bool:
+def _snapshot(instance: models.Model) -> dict[str, Any]:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def _remember(instances: Iterable[models.Model]) -> None:
+    """Note each stored row's values, so an unchanged row is neither validated nor written."""
+    for instance in instances:
+        setattr(instance, _BEFORE, _snapshot(instance))
+
+
+def _save(instance: models.Model, path: str, errors: _Errors) -> bool:
     """Validate like a form would, then save, but only when something changed.
 
     Re-importing an unchanged file writes nothing, so no save signal fires (e.g. the clocks
-    recomputed when a closure day changes) and the import is truly idempotent.
+    recomputed when a closure day changes) and a second load is cheap. Uniqueness is already
+    settled (rows are looked up by their natural keys; duplicates in the file are refused) and
+    foreign keys point at rows this import holds, so those checks would only cost queries.
     """
+    before = getattr(instance, _BEFORE, None)
+    if before is not None and before == _snapshot(instance):
+        return True
+    relations = [f.name for f in instance._meta.concrete_fields if f.is_relation]
     try:
-        instance.full_clean(**clean)
+        instance.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         errors.add_model_error(path, error)
         return False
-    if not _unchanged(instance):
-        instance.save()
+    instance.save()
+    setattr(instance, _BEFORE, _snapshot(instance))
     return True
 
 
@@ -371,7 +378,11 @@ def _check_variant_references(doc: dict[str, Any], errors: _Errors) -> None:
 
 def _import_council_row(doc: dict[str, Any], errors: _Errors) -> Council | None:
     data = doc["council"]
-    council = Council.objects.filter(slug=data["slug"]).first() or Council(slug=data["slug"])
+    council = Council.objects.filter(slug=data["slug"]).first()
+    if council is not None:
+        _remember([council])
+    else:
+        council = Council(slug=data["slug"])
     council.name = data["name"]
     council.tier = data["tier"]
     council.nation = data["nation"]
@@ -393,44 +404,62 @@ def _import_council_row(doc: dict[str, Any], errors: _Errors) -> Council | None:
     return council if _save(council, "council", errors) else None
 
 
-def _find_person(council: Council, key: str) -> Person | None:
-    person = Person.objects.filter(council=council, key=key).first()
-    if person is None:
+class _Stored:
+    """The council's rows as they are, keyed by their natural keys: one query per model."""
+
+    def __init__(self, council: Council) -> None:
+        self.closures: dict[datetime.date, ClosureDay] = {}
+        self.wards: dict[str, Ward] = {}
+        self.groups: dict[str, PoliticalGroup] = {}
+        self.people: dict[str, Person] = {}
+        self.assignments: dict[tuple[int, str, datetime.date], RoleAssignment] = {}
+        self.variants: dict[tuple[str, int], ProtocolVariant] = {}
+        if council.pk is None:
+            return
+        self.closures = {d.date: d for d in council.closure_days.all()}
+        self.wards = {w.name: w for w in council.wards.all()}
+        self.groups = {g.name: g for g in council.political_groups.all()}
+        people = list(council.people.all())
         # Someone added in the admin has no key yet: adopt them by the key their name gives.
-        for candidate in Person.objects.filter(council=council, key=""):
-            if slugify(candidate.name) == key:
-                return candidate
-    return person
+        self.people = {slugify(p.name): p for p in people if not p.key}
+        self.people.update({p.key: p for p in people if p.key})
+        self.assignments = {
+            (a.person_id, a.role, a.starts_on): a for a in council.role_assignments.all()
+        }
+        self.variants = {
+            (v.case_type, v.version): v for v in council.variants.prefetch_related("steps__clocks")
+        }
+        for rows in (self.closures, self.wards, self.groups, self.assignments, self.variants):
+            _remember(rows.values())
+        _remember(people)
 
 
-def _import_people(council: Council, doc: dict[str, Any], errors: _Errors) -> dict[str, Person]:
+def _import_people(
+    council: Council, doc: dict[str, Any], stored: _Stored, errors: _Errors
+) -> dict[str, Person]:
     for i, row in enumerate(doc.get("closure_days", [])):
         day = _date(row["date"], f"closure_days[{i}].date", errors)
         if day is not None:
-            closure = ClosureDay.objects.filter(council=council, date=day).first()
-            closure = closure or ClosureDay(council=council, date=day)
+            closure = stored.closures.get(day) or ClosureDay(council=council, date=day)
             closure.description = row.get("description", "")
             _save(closure, f"closure_days[{i}]", errors)
     wards = {}
     for i, name in enumerate(doc.get("wards", [])):
-        ward = Ward.objects.filter(council=council, name=name).first() or Ward(
-            council=council, name=name
-        )
+        ward = stored.wards.get(name) or Ward(council=council, name=name)
         if _save(ward, f"wards[{i}]", errors):
             wards[name] = ward
     groups = {}
     for i, row in enumerate(doc.get("political_groups", [])):
         name = row["name"]
-        group = PoliticalGroup.objects.filter(council=council, name=name).first()
-        group = group or PoliticalGroup(council=council, name=name)
-        # The leader is set once the people exist.
-        if _save(group, f"political_groups[{i}]", errors, exclude=["leader"]):
-            groups[name] = group
+        group = stored.groups.get(name) or PoliticalGroup(council=council, name=name)
+        if group.pk is None:  # Saved again with its leader once the people exist.
+            _save(group, f"political_groups[{i}]", errors)
+        groups[name] = group
     errors.raise_if_any()
 
     people: dict[str, Person] = {}
     for i, row in enumerate(doc.get("people", [])):
-        person = _find_person(council, row["key"]) or Person(council=council)
+        person = stored.people.get(row["key"]) or Person(council=council)
         person.key = row["key"]
         person.kind = row["kind"]
         person.name = row["name"]
@@ -438,7 +467,7 @@ def _import_people(council: Council, doc: dict[str, Any], errors: _Errors) -> di
         person.ward = wards.get(row.get("ward") or "")
         person.political_group = groups.get(row.get("political_group") or "")
         person.job_title = row.get("job_title", "")
-        if _save(person, f"people[{i}]", errors, exclude=["user"]):
+        if _save(person, f"people[{i}]", errors):
             people[row["key"]] = person
     errors.raise_if_any()
 
@@ -450,7 +479,11 @@ def _import_people(council: Council, doc: dict[str, Any], errors: _Errors) -> di
 
 
 def _import_assignments(
-    council: Council, doc: dict[str, Any], people: dict[str, Person], errors: _Errors
+    council: Council,
+    doc: dict[str, Any],
+    people: dict[str, Person],
+    stored: _Stored,
+    errors: _Errors,
 ) -> None:
     for i, row in enumerate(doc.get("role_assignments", [])):
         path = f"role_assignments[{i}]"
@@ -471,9 +504,7 @@ def _import_assignments(
         ends_on = _date(row.get("ends_on"), f"{path}.ends_on", errors)
         if starts_on is None:
             continue
-        assignment = RoleAssignment.objects.filter(
-            person=person, council=council, role=row["role"], starts_on=starts_on
-        ).first() or RoleAssignment(
+        assignment = stored.assignments.get((person.pk, row["role"], starts_on)) or RoleAssignment(
             person=person, council=council, role=row["role"], starts_on=starts_on
         )
         assignment.capacity = row.get("capacity", Capacity.SUBSTANTIVE)
@@ -484,15 +515,13 @@ def _import_assignments(
 
 
 def _steps_as_data(variant: ProtocolVariant) -> list[dict[str, Any]]:
-    return [_export_step(step) for step in variant.steps.order_by("position")]
+    return [_export_step(step) for step in variant.ordered_steps()]
 
 
 def _import_variant_row(
-    council: Council, row: dict[str, Any], path: str, errors: _Errors
+    council: Council, row: dict[str, Any], path: str, stored: _Stored, errors: _Errors
 ) -> ProtocolVariant | None:
-    variant = ProtocolVariant.objects.filter(
-        council=council, case_type=row["case_type"], version=row["version"]
-    ).first() or ProtocolVariant(
+    variant = stored.variants.get((row["case_type"], row["version"])) or ProtocolVariant(
         council=council, case_type=row["case_type"], version=row["version"]
     )
     if row["status"] == VariantStatus.PUBLISHED:
@@ -525,19 +554,25 @@ def _import_variant_row(
 
 
 def _replace_steps(
-    variant: ProtocolVariant, rows: list[dict[str, Any]], path: str, errors: _Errors
+    variant: ProtocolVariant,
+    rows: list[dict[str, Any]],
+    path: str,
+    errors: _Errors,
+    *,
+    created: bool,
 ) -> None:
     """Write the ladder; a version that cases are pinned to never changes under them."""
-    if _steps_as_data(variant) == [_normalise_step(step) for step in rows]:
+    if not created and _steps_as_data(variant) == [_normalise_step(step) for step in rows]:
         return
-    if variant.cases.exists():
+    if not created and variant.cases.exists():
         errors.add(
             f"{path}.steps",
             f"{variant.case_type} version {variant.version} has cases pinned to it; its steps "
             "cannot change. Import the new ladder as a new version.",
         )
         return
-    variant.steps.all().delete()
+    if not created:
+        variant.steps.all().delete()
     for s, step_row in enumerate(rows):
         step = VariantStep(
             variant=variant,
@@ -567,12 +602,15 @@ def _replace_steps(
 def _check_handlers(council: Council, doc: dict[str, Any], errors: _Errors) -> None:
     """Issue #12: a published rung nobody holds would strand every case that reaches it."""
     today = timezone.localdate()
+    held: dict[str, bool] = {}
     for v, row in enumerate(doc.get("variants", [])):
         if row["status"] != VariantStatus.PUBLISHED:
             continue
         for s, step_row in enumerate(row["steps"]):
             role = step_row["handler_role"]
-            if not role_holders(council=council, role=role, on=today):
+            if role not in held:
+                held[role] = bool(role_holders(council=council, role=role, on=today))
+            if not held[role]:
                 errors.add(
                     f"variants[{v}].steps[{s}].handler_role",
                     f"Nobody holds {Role(role).label!r} for {council.name} today, so nobody "
@@ -580,14 +618,17 @@ def _check_handlers(council: Council, doc: dict[str, Any], errors: _Errors) -> N
                 )
 
 
-def _import_variants(council: Council, doc: dict[str, Any], errors: _Errors) -> None:
+def _import_variants(
+    council: Council, doc: dict[str, Any], stored: _Stored, errors: _Errors
+) -> None:
     variants = list(enumerate(doc.get("variants", [])))
     # Retire and draft first, so publishing another version never meets the one-published rule.
     variants.sort(key=lambda item: item[1]["status"] == VariantStatus.PUBLISHED)
     for v, row in variants:
-        variant = _import_variant_row(council, row, f"variants[{v}]", errors)
+        created = (row["case_type"], row["version"]) not in stored.variants
+        variant = _import_variant_row(council, row, f"variants[{v}]", stored, errors)
         if variant is not None:
-            _replace_steps(variant, row["steps"], f"variants[{v}]", errors)
+            _replace_steps(variant, row["steps"], f"variants[{v}]", errors, created=created)
     errors.raise_if_any()
     _check_handlers(council, doc, errors)
     errors.raise_if_any()
@@ -602,11 +643,13 @@ def import_council(data: Mapping[str, Any]) -> Council:
     errors.raise_if_any()
     with transaction.atomic():
         council = _import_council_row(doc, errors)
+        errors.raise_if_any()
         if council is None:  # pragma: no cover - raise_if_any raised
             raise ValidationError({"council": ["The council could not be saved."]})
-        people = _import_people(council, doc, errors)
-        _import_assignments(council, doc, people, errors)
-        _import_variants(council, doc, errors)
+        stored = _Stored(council)
+        people = _import_people(council, doc, stored, errors)
+        _import_assignments(council, doc, people, stored, errors)
+        _import_variants(council, doc, stored, errors)
     return council
 
 
