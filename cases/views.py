@@ -628,7 +628,10 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "clocks_template": _clocks_template(),
         "events": _events(case, access),
         "notes": list(notes),
-        "transitions": services.available_transitions(case=case, user=request.user),
+        "transitions": [
+            {**t, "button": ACTIONS[t["name"]][1] if t["name"] in ACTIONS else t["label"]}
+            for t in services.available_transitions(case=case, user=request.user)
+        ],
         "note_form": _note_form(request, case) if _may_add_note(request.user, case) else None,
     }
 
@@ -649,7 +652,7 @@ ACTIONS: dict[str, tuple[Callable[..., Any], str, str]] = {
     # action: (service, button text, message on success)
     "escalate": (services.escalate_case, "Escalate", "Case escalated to {stage}"),
     "acknowledge": (services.acknowledge_case, "Acknowledge", "Case acknowledged"),
-    "respond": (services.respond_to_case, "Record the response", "Response recorded"),
+    "respond": (services.respond_to_case, "Respond", "Response recorded"),
     "resolve": (services.resolve_case, "Resolve", "Case resolved"),
     "withdraw": (services.withdraw_case, "Withdraw", "Case withdrawn"),
     "reopen": (services.reopen_case, "Reopen", "Case reopened at {stage}"),

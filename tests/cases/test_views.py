@@ -470,7 +470,8 @@ def test_mo_escalates_with_confirmation(world, as_user):
     page = client.get(action(case, "escalate"))
     body = text(page)
     assert page.status_code == 200
-    assert f"Escalate {case.reference} to Step 2?" in body
+    assert f"Escalate {case.reference} to the next stage?" in body
+    assert "The case will go to <strong>Step 2</strong>" in body
     assert f'name="expected_state" value="{case.state}"' in body
     assert '<label class="govuk-label govuk-label--s" for="id_reason">' in body
 
