@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.utils import timezone
 
 from contacts.selectors import person_for
 
 from .models import InfoRequest, InfoRequestEvent
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def actor_name(actor: User | None) -> str:

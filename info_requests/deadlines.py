@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.utils import timezone
 
 from cases.models import ClockCalendar, ClockKind
@@ -28,7 +29,7 @@ from .models import InfoEventAction, InfoRequest
 FOI_WORKING_DAYS = 20
 INTERNAL_REVIEW_WORKING_DAYS = 20
 KIND_LABELS = dict(ClockKind.choices)
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def _engine(name: str) -> Any:

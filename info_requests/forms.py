@@ -80,7 +80,9 @@ class InfoRequestForm(forms.Form):
             del self.fields["requested_by"]
             del self.fields["received_on"]
         else:
-            self.fields["requested_by"].queryset = Person.objects.filter(
+            choice = self.fields["requested_by"]
+            assert isinstance(choice, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+            choice.queryset = Person.objects.filter(
                 council=council, kind=PersonKind.COUNCILLOR, anonymised_at__isnull=True
             )
         if policy.reasons_required_outside_committee:

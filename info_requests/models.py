@@ -364,7 +364,12 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
     def consider_member_rights(self) -> None:
         """Lancaster 8.7: not for the public, so s.100F or need to know, consulting the MO."""
 
-    @transition(field=state, source=S.DETERMINING, target=S.PROVIDED, conditions=[s100f_available])
+    @transition(
+        field=state,
+        source=S.DETERMINING,
+        target=S.PROVIDED,
+        conditions=[s100f_available],  # type: ignore[list-item]
+    )
     def provide_under_s100f(self, *, at: Any, caveat: str, note: str = "") -> None:
         self.route = Route.S100F
         self.provided_at = at
@@ -386,7 +391,7 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
         self.refusal_reason = reason
         self.refusal_detail = detail
 
-    @transition(field=state, source=S.REFUSED, target=S.DISPUTED, conditions=[dispute_available])
+    @transition(field=state, source=S.REFUSED, target=S.DISPUTED, conditions=[dispute_available])  # type: ignore[list-item]
     def dispute_refusal(self, *, at: Any, reason: str) -> None:
         self.disputed_at = at
         self.dispute_reason = reason
@@ -403,7 +408,7 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
         if self.refused_at is None:
             self.refused_at = at
 
-    @transition(field=state, source=S.FOI, target=None, conditions=[not_awaiting_clarification])
+    @transition(field=state, source=S.FOI, target=None, conditions=[not_awaiting_clarification])  # type: ignore[list-item]
     def seek_clarification(self, *, at: Any, question: str) -> None:
         self.clarification_requested_at = at
         self.clarification_question = question
@@ -413,7 +418,7 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.FOI,
         target=None,
-        conditions=[is_awaiting_clarification],
+        conditions=[is_awaiting_clarification],  # type: ignore[list-item]
     )
     def record_clarification(self, *, at: Any) -> None:
         self.clarification_received_at = at
@@ -424,7 +429,10 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
         self.legal_advice_at = at
 
     @transition(
-        field=state, source=S.FOI, target=S.FOI_DECIDED, conditions=[not_awaiting_clarification]
+        field=state,
+        source=S.FOI,
+        target=S.FOI_DECIDED,
+        conditions=[not_awaiting_clarification],  # type: ignore[list-item]
     )
     def decide_foi(self, *, at: Any, outcome: str, exemptions: list[str], note: str) -> None:
         self.foi_outcome = outcome
@@ -454,7 +462,7 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=list(RESOURCE_PAUSE_STATES),
         target=None,
-        conditions=[resource_pause_available],
+        conditions=[resource_pause_available],  # type: ignore[list-item]
     )
     def pause_for_resource_agreement(self, *, at: Any, reason: str) -> None:
         self.resource_paused_at = at
@@ -464,7 +472,7 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=list(RESOURCE_PAUSE_STATES),
         target=None,
-        conditions=[resource_paused],
+        conditions=[resource_paused],  # type: ignore[list-item]
     )
     def record_resource_agreement(self, *, at: Any, agreement: str) -> None:
         self.resource_paused_at = None

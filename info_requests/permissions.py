@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django_fsm import can_proceed
 
 from contacts.models import Role
@@ -16,7 +17,7 @@ from contacts.selectors import person_for
 from .models import InfoRequest, InfoRequestState
 from .selectors import administers, held_roles
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 # Pseudo-roles for the people a policy does not name.
 MEMBER = "member"  # the member who made the request
@@ -224,7 +225,7 @@ def may_take(user: User, info_request: InfoRequest, action: str) -> bool:
         if person is not None and person.pk == info_request.requested_by_id:
             return True
         allowed = allowed - {MEMBER}
-    if user.is_superuser:  # type: ignore[union-attr]
+    if user.is_superuser:
         return bool(allowed)
     return bool(allowed & user_roles(user, info_request))
 

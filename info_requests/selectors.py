@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from contacts.selectors import UserGroup, monitoring_officer_council_ids, person
 
 from .models import InfoRequest, InfoRequestEvent, InformationPolicy
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 # The policy fields naming a role that takes part in deciding a request.
 POLICY_ROLE_FIELDS = ("decider_role", "need_to_know_role", "dispute_role", "review_role")
@@ -51,7 +52,7 @@ def administers(user: User, council: Council) -> bool:
     person = person_for(user)
     if person is None or person.council_id != council.pk:
         return False
-    groups = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    groups = set(user.groups.values_list("name", flat=True))
     return bool(groups & {UserGroup.CLERK, UserGroup.COUNCIL_ADMIN})
 
 
@@ -63,7 +64,7 @@ def visible_info_requests_for(user: User) -> QuerySet[InfoRequest]:
     qs = InfoRequest.objects.select_related("council", "requested_by", "decider")
     if not user.is_authenticated:
         return qs.none()
-    if user.is_superuser:  # type: ignore[union-attr]
+    if user.is_superuser:
         return qs
     person = person_for(user)
     if person is None:
@@ -114,7 +115,7 @@ def councils_user_may_log_for(user: User) -> QuerySet[Council]:
     """A member logs their own request; a clerk or officer logs one for a member of their
     council."""
     person = person_for(user)
-    if user.is_superuser:  # type: ignore[union-attr]
+    if user.is_superuser:
         return Council.objects.all()
     if person is None:
         return Council.objects.none()

@@ -11,7 +11,8 @@ import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -40,7 +41,7 @@ from .permissions import ACTIONS, may_take
 from .schedule12a import Schedule12AParagraph
 from .selectors import administers, policy_for
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def _require_aware(value: datetime.datetime, field: str) -> None:
@@ -59,7 +60,7 @@ def _next_reference(council: Council, year: int) -> str:
 
 
 def _may_log_for(actor: User, council: Council, requested_by: Person) -> bool:
-    if actor.is_superuser:  # type: ignore[union-attr]
+    if actor.is_superuser:
         return True
     person = person_for(actor)
     if person is None:

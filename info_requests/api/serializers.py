@@ -82,8 +82,12 @@ class InfoRequestedItemSerializer(serializers.ModelSerializer):
 
 
 class InfoRequestSerializer(serializers.ModelSerializer):
-    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    requested_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    council: serializers.SlugRelatedField[Council] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    requested_by: serializers.PrimaryKeyRelatedField[Person] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     deadlines = InfoDeadlineSerializer(many=True, read_only=True)
     history = InfoHistorySerializer(many=True, read_only=True, source="events")
     items = InfoRequestedItemSerializer(many=True, read_only=True)
@@ -122,8 +126,12 @@ class InfoRequestSerializer(serializers.ModelSerializer):
 
 
 class InfoRequestCreateSerializer(serializers.Serializer):
-    council = serializers.SlugRelatedField(slug_field="slug", queryset=Council.objects.all())
-    requested_by = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    council: serializers.SlugRelatedField[Council] = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Council.objects.all()
+    )
+    requested_by: serializers.PrimaryKeyRelatedField[Person] = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all()
+    )
     description = serializers.CharField()
     received_at = AwareDateTimeField()
     own_committee_business = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -135,7 +143,7 @@ class InfoRequestCreateSerializer(serializers.Serializer):
 
 class InfoTransitionSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     target = serializers.CharField(allow_null=True)
 
 
