@@ -220,8 +220,9 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"A clock must run for at least one day (got {value})."
     if error.validator == "minItems" and field == "steps":
         return "A variant needs at least one step: a ladder with no rung has no end."
-    if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are", "Unknown field(s):")
+    if error.validator == "additionalProperties" and isinstance(value, dict):
+        extras = sorted(set(value) - set(error.schema.get("properties", {})))
+        return f"Unknown field(s): {', '.join(extras)}."
     if error.validator == "required":
         return error.message.replace("is a required property", "is required")
     if error.validator == "pattern" and error.schema.get("pattern") == _DATE["pattern"]:
