@@ -598,19 +598,26 @@ def _clocks_template() -> str | None:
     return "clocks/includes/case_clocks.html"
 
 
-def _may_write_internal(user: Any, case: Case) -> bool:
-    return permissions.can(user, permissions.Action.ADD_INTERNAL_NOTE, case)
+def _may_write_internal(user: Any, case: Case, admin_ids: set[int] | None = None) -> bool:
+    return permissions.can(user, permissions.Action.ADD_INTERNAL_NOTE, case, admin_ids=admin_ids)
 
 
-def _may_add_note(user: Any, case: Case) -> bool:
-    return permissions.can(user, permissions.Action.ADD_SHARED_NOTE, case)
+def _may_add_note(user: Any, case: Case, admin_ids: set[int] | None = None) -> bool:
+    return permissions.can(user, permissions.Action.ADD_SHARED_NOTE, case, admin_ids=admin_ids)
 
 
-def _note_form(request: HttpRequest, case: Case, data: Any = None, files: Any = None) -> NoteForm:
+def _note_form(
+    request: HttpRequest,
+    case: Case,
+    data: Any = None,
+    files: Any = None,
+    *,
+    admin_ids: set[int] | None = None,
+) -> NoteForm:
     return NoteForm(
         data,
         files,
-        may_write_internal=_may_write_internal(request.user, case),
+        may_write_internal=_may_write_internal(request.user, case, admin_ids),
         check_wording=bool(
             case.variant.informal_wording_check and case.state == CaseState.INFORMAL
         ),
@@ -620,6 +627,7 @@ def _note_form(request: HttpRequest, case: Case, data: Any = None, files: Any = 
 def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     access = selectors.case_access(request.user, case)
     notes = selectors.visible_notes(request.user, case, access=access)
+    admin_ids = administered_council_ids(request.user)  # asked once, used by every check
     return {
         "case": case,
         "stage": _stage_label(case),
@@ -632,7 +640,11 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
             {**t, "button": ACTIONS[t["name"]][1] if t["name"] in ACTIONS else t["label"]}
             for t in services.available_transitions(case=case, user=request.user)
         ],
-        "note_form": _note_form(request, case) if _may_add_note(request.user, case) else None,
+        "note_form": (
+            _note_form(request, case, admin_ids=admin_ids)
+            if _may_add_note(request.user, case, admin_ids)
+            else None
+        ),
     }
 
 
