@@ -16,12 +16,18 @@ from contacts.models import Council, Person, Role
 
 
 class CaseType(models.TextChoices):
-    MEMBER_CONCERN_ABOUT_OFFICER = "member_concern_about_officer", "Member's concern about an officer"
+    MEMBER_CONCERN_ABOUT_OFFICER = (
+        "member_concern_about_officer",
+        "Member's concern about an officer",
+    )
     MEMBER_COMPLAINT_ABOUT_OFFICER = (
         "member_complaint_about_officer",
         "Member's formal complaint about an officer",
     )
-    OFFICER_CONCERN_ABOUT_MEMBER = "officer_concern_about_member", "Officer's concern about a member"
+    OFFICER_CONCERN_ABOUT_MEMBER = (
+        "officer_concern_about_member",
+        "Officer's concern about a member",
+    )
     OFFICER_COMPLAINT_ABOUT_MEMBER = (
         "officer_complaint_about_member",
         "Officer's complaint that a member broke the Code of Conduct",
@@ -205,6 +211,9 @@ class ReferenceCounter(models.Model):
             models.UniqueConstraint(fields=["council", "year"], name="reference_counter_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.council_id}/{self.year}: {self.last}"
+
 
 class Case(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=30, unique=True)
@@ -277,10 +286,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     def escalate(self) -> None:
         step = self.next_step()
-        assert step is not None
+        if step is None:  # the has_next_step condition makes this unreachable
+            raise VariantStep.DoesNotExist(f"{self} is at the last step of its route")
         self.step_position = step.position
 
-    @transition(field=state, source=list(ESCALATION_STATES), target=None, conditions=[not_acknowledged])
+    @transition(
+        field=state, source=list(ESCALATION_STATES), target=None, conditions=[not_acknowledged]
+    )
     def acknowledge(self, *, at: Any) -> None:
         self.acknowledged_at = at
 
@@ -319,6 +331,9 @@ class CaseAssignment(models.Model):
     class Meta:
         ordering = ["assigned_at", "pk"]
         indexes = [models.Index(fields=["person", "case"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} on {self.case_id} from step {self.step_position}"
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
@@ -383,6 +398,14 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} at {self.at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableModelError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableModelError("Audit events cannot be deleted.")
+
     def compute_hash(self) -> str:
         payload = json.dumps(
             {
@@ -401,14 +424,6 @@ class CaseEvent(models.Model):
             default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ImmutableModelError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableModelError("Audit events cannot be deleted.")
 
 
 class NoteVisibility(models.TextChoices):

@@ -783,3 +783,59 @@ def send_case_notification(*, case_id: int, event_id: int) -> int:
         data={"event": event_id, "recipients": sorted(set(recipients.values()))},
     )
     return len(recipients)
+
+
+# -- protocol variants (the admin's "publish" and "new version") --------------------------------
+@transaction.atomic
+def draft_new_version(*, variant: ProtocolVariant, actor: User | None) -> ProtocolVariant:
+    """Copy a variant, steps and clocks included, as the next draft version. Published versions
+    are never edited: a change is a new version, and open cases keep the one they started on."""
+    if ProtocolVariant.objects.filter(
+        council=variant.council, case_type=variant.case_type, status=VariantStatus.DRAFT
+    ).exists():
+        raise ActionNotAllowed(
+            f"{variant.council.name} already has a draft route for {variant.case_type}: edit it."
+        )
+    latest = (
+        ProtocolVariant.objects.filter(council=variant.council, case_type=variant.case_type)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    ) or 0
+    steps = list(variant.steps.prefetch_related("clocks").order_by("position"))
+    draft = ProtocolVariant.objects.get(pk=variant.pk)
+    draft.pk = None
+    draft.version = latest + 1
+    draft.status = VariantStatus.DRAFT
+    draft.published_at = None
+    draft.published_by = None
+    draft.save()
+    for step in steps:
+        clocks = list(step.clocks.all())
+        step.pk = None
+        step.variant = draft
+        step.save()
+        for clock in clocks:
+            clock.pk = None
+            clock.step = step
+            clock.save()
+    return draft
+
+
+@transaction.atomic
+def publish_variant(*, variant: ProtocolVariant, actor: User | None) -> ProtocolVariant:
+    """Publish a draft; the version published before it retires (its open cases keep it)."""
+    variant = ProtocolVariant.objects.select_for_update().get(pk=variant.pk)
+    if variant.status != VariantStatus.DRAFT:
+        raise ActionNotAllowed(f"Only a draft can be published; {variant} is {variant.status}.")
+    states = [s.state for s in variant.ordered_steps()]
+    if not states:
+        raise ValidationError("A route needs at least one step before it is published.")
+    ProtocolVariant.objects.filter(
+        council=variant.council, case_type=variant.case_type, status=VariantStatus.PUBLISHED
+    ).update(status=VariantStatus.RETIRED)
+    variant.status = VariantStatus.PUBLISHED
+    variant.published_at = timezone.now()
+    variant.published_by = actor if actor is not None and actor.is_authenticated else None
+    variant.save(update_fields=["status", "published_at", "published_by"])
+    return variant

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,3 +181,25 @@ def relate(world: World, a: str, b: str) -> PersonalRelationship:
 
 def reload(case: Case) -> Case:
     return Case.objects.select_related("variant", "council").get(pk=case.pk)
+
+
+@contextlib.contextmanager
+def loaded_for_module(django_db_blocker: Any, command: str, **options: Any) -> Iterator[None]:
+    """Run a slow loader (`load_councils`, `load_demo`) once for a whole test module.
+
+    The data lives in an outer transaction that is rolled back when the module ends; each test
+    (`django_db`, non-transactional) runs in a savepoint inside it, so tests stay independent
+    and nothing leaks into other modules.
+    """
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command(command, verbosity=0, **options)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -598,3 +598,57 @@ def test_borrowed_monitoring_officer_handles_a_parish_case():
     )
     assert case.handler == mo
     assert case.reference.startswith("SML-")
+
+
+# -- variant versions ---------------------------------------------------------------------------
+def test_a_new_version_leaves_open_cases_on_theirs(world):
+    from cases.models import ProtocolVariant, VariantStatus
+
+    case = open_test_case(world)
+    old = case.variant
+    draft = services.draft_new_version(variant=old, actor=None)
+    assert (draft.version, draft.status) == (2, VariantStatus.DRAFT)
+    assert [s.state for s in draft.ordered_steps()] == [s.state for s in old.ordered_steps()]
+    assert draft.ordered_steps()[0].clocks.count() == 2
+    with pytest.raises(ActionNotAllowed):
+        services.draft_new_version(variant=old, actor=None)
+    # The council renames the first rung and publishes.
+    first = draft.ordered_steps()[0]
+    first.label = "The relevant Service Head"
+    first.save()
+    services.publish_variant(variant=draft, actor=None)
+    assert ProtocolVariant.objects.get(pk=old.pk).status == VariantStatus.RETIRED
+    new_case = open_test_case(world)
+    assert new_case.variant_id == draft.pk
+    assert new_case.current_step.label == "The relevant Service Head"
+    # The case opened before keeps the old route and label, and climbs it.
+    assert reload(case).variant_id == old.pk
+    assert reload(case).current_step.label == "Step 1"
+    with pytest.raises(ActionNotAllowed):
+        services.publish_variant(variant=draft, actor=None)
+
+
+def test_admin_pages(world, client):
+    from tests.factories import UserFactory
+
+    case = open_test_case(world)
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    variant = case.variant
+    for url in [
+        "/admin/cases/protocolvariant/",
+        f"/admin/cases/protocolvariant/{variant.pk}/change/",
+        "/admin/cases/case/",
+        f"/admin/cases/case/{case.pk}/change/",
+        "/admin/cases/caseevent/",
+        "/admin/cases/note/",
+    ]:
+        assert client.get(url).status_code == 200, url
+    # Published routes are read-only; a new draft is started with the action.
+    response = client.post(
+        "/admin/cases/protocolvariant/",
+        {"action": "new_version", "_selected_action": [variant.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert variant.council.variants.filter(case_type=variant.case_type, version=2).exists()
