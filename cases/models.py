@@ -465,3 +465,51 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class VariantEventAction(models.TextChoices):
+    DRAFTED = "drafted", "Draft started"
+    EDITED = "edited", "Draft edited"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+    DISCARDED = "discarded", "Draft discarded"
+    IMPORTED = "imported", "Configuration imported"
+    COUNCIL_CREATED = "council_created", "Council created"
+
+
+class VariantEvent(models.Model):
+    """Who changed a council's protocol routes, what, and when (issue #12). Never edited.
+
+    `variant` is kept nullable so a discarded draft's history survives; `case_type` and
+    `version` say which route it was either way.
+    """
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="variant_events")
+    variant = models.ForeignKey(
+        ProtocolVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    case_type = models.CharField(max_length=40, choices=CaseType.choices, blank=True)
+    version = models.PositiveIntegerField(null=True, blank=True)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=200, help_text="Kept as it was at the time.")
+    action = models.CharField(max_length=30, choices=VariantEventAction.choices)
+    summary = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["council", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.council_id} {self.action} {self.case_type} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableModelError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableModelError("Audit events cannot be deleted.")
