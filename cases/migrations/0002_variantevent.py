@@ -6,32 +6,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
-        ('contacts', '0003_personalrelationship_declaration'),
+        ("cases", "0001_initial"),
+        ("contacts", "0003_personalrelationship_declaration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VariantEvent',
+            name="VariantEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case_type', models.CharField(blank=True, choices=[('member_concern_about_officer', "Member's concern about an officer"), ('member_complaint_about_officer', "Member's formal complaint about an officer"), ('officer_concern_about_member', "Officer's concern about a member"), ('officer_complaint_about_member', "Officer's complaint that a member broke the Code of Conduct")], max_length=40)),
-                ('version', models.PositiveIntegerField(blank=True, null=True)),
-                ('at', models.DateTimeField()),
-                ('actor_name', models.CharField(help_text='Kept as it was at the time.', max_length=200)),
-                ('action', models.CharField(choices=[('drafted', 'Draft started'), ('edited', 'Draft edited'), ('published', 'Published'), ('retired', 'Retired'), ('discarded', 'Draft discarded'), ('imported', 'Configuration imported'), ('council_created', 'Council created')], max_length=30)),
-                ('summary', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='variant_events', to='contacts.council')),
-                ('variant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='cases.protocolvariant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "case_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("member_concern_about_officer", "Member's concern about an officer"),
+                            (
+                                "member_complaint_about_officer",
+                                "Member's formal complaint about an officer",
+                            ),
+                            ("officer_concern_about_member", "Officer's concern about a member"),
+                            (
+                                "officer_complaint_about_member",
+                                "Officer's complaint that a member broke the Code of Conduct",
+                            ),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(blank=True, null=True)),
+                ("at", models.DateTimeField()),
+                (
+                    "actor_name",
+                    models.CharField(help_text="Kept as it was at the time.", max_length=200),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("drafted", "Draft started"),
+                            ("edited", "Draft edited"),
+                            ("published", "Published"),
+                            ("retired", "Retired"),
+                            ("discarded", "Draft discarded"),
+                            ("imported", "Configuration imported"),
+                            ("council_created", "Council created"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="variant_events",
+                        to="contacts.council",
+                    ),
+                ),
+                (
+                    "variant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="cases.protocolvariant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['council', '-at'], name='cases_varia_council_1056e5_idx')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["council", "-at"], name="cases_varia_council_1056e5_idx")
+                ],
             },
         ),
     ]
