@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import QuerySet
 
 from contacts.models import Council, Person, PersonKind, PoliticalGroup, Ward
@@ -13,7 +14,7 @@ from contacts.models import Council, Person, PersonKind, PoliticalGroup, Ward
 from . import selectors
 from .models import ApproachKind, OfferStatus, SharingConsent, WardNotificationKind
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 class DateInput(forms.DateInput):

@@ -441,3 +441,7 @@ class RegisterEvent(models.Model):
             default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
+
+    @property
+    def action_label(self) -> str:
+        return self.action.replace("_", " ").capitalize()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -42,7 +43,7 @@ from .models import (
     WardNotification,
 )
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 # Lancaster 3.1: briefing information passes to other groups only at the briefed group's written
 # request. Used when a council has no BriefingPolicy row yet; the admin can override it.

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
@@ -49,7 +50,7 @@ from .models import (
     WardNotificationKind,
 )
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 # -- Audit ------------------------------------------------------------------------------------
@@ -88,7 +89,7 @@ def record_register_event(
         object_id=object_id,
         council=council,
         at=timezone.now(),
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=_login(actor),
         actor_name=_actor_name(actor),
         action=action,
         description=description,
@@ -124,6 +125,11 @@ def _email_later(subject: str, body: str, people: Iterable[Person]) -> None:
 
 def _url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def _login(actor: User | None) -> AuthUser | None:
+    """The login to record on a row: nobody for the system or an anonymous caller."""
+    return actor if isinstance(actor, AuthUser) else None
 
 
 def _acting_person(actor: User) -> Person:
@@ -207,7 +213,7 @@ def declare_relationship(
         declared_to_role=role,
         declared_to=holder,
         notified_roles=notified_roles,
-        declared_by=actor if actor.is_authenticated else None,
+        declared_by=_login(actor),
     )
     relationship.recipients.set(recipients)
     record_register_event(
@@ -304,7 +310,7 @@ def record_briefing(
         advice=advice.strip(),
         decision_meeting=decision_meeting.strip(),
         decision_meeting_on=decision_meeting_on,
-        recorded_by=actor if actor.is_authenticated else None,
+        recorded_by=_login(actor),
     )
     now = _aware_now()
     others = PoliticalGroup.objects.filter(council=council).exclude(pk=group.pk).order_by("name")
@@ -466,7 +472,7 @@ def record_declined_attendance(
         officer=officer,
         meeting_on=meeting_on,
         reason=reason.strip(),
-        recorded_by=actor if actor.is_authenticated else None,
+        recorded_by=_login(actor),
     )
     record_register_event(
         register=Register.DECLINED_ATTENDANCE,
@@ -551,7 +557,7 @@ def report_improper_approach(
         occurred_on=occurred_on,
         reported_at=_aware_now(),
         description=description.strip(),
-        recorded_by=actor if actor.is_authenticated else None,
+        recorded_by=_login(actor),
     )
     record_register_event(
         register=Register.IMPROPER_APPROACH,
@@ -715,7 +721,7 @@ def request_officer_help(
         officer=officer,
         description=description.strip(),
         requested_at=_aware_now(),
-        recorded_by=actor if actor.is_authenticated else None,
+        recorded_by=_login(actor),
     )
     record_register_event(
         register=Register.OFFICER_HELP,
@@ -767,7 +773,7 @@ def decide_officer_help_request(
     request.appropriate = appropriate
     request.inform_all_members = inform_all_members
     request.decision_reason = reason.strip()
-    request.decided_by = actor if actor.is_authenticated else None
+    request.decided_by = _login(actor)
     request.decided_at = _aware_now()
     request.save()
     record_register_event(
@@ -862,7 +868,7 @@ def record_ward_notification(
         raised_via_councillor=raised_via_councillor,
         sharing_consent=sharing_consent,
         sharing_consent_recorded_at=now if sharing_consent else None,
-        recorded_by=actor if actor.is_authenticated else None,
+        recorded_by=_login(actor),
     )
     notification.wards.set(wards)
     record_register_event(
@@ -891,8 +897,8 @@ def ward_recipients(notification: WardNotification) -> list[Person]:
     councillors = Person.objects.filter(
         kind=PersonKind.COUNCILLOR, ward__in=notification.wards.all()
     ).distinct()
-    if notification.restricted_to_raising_councillor:
-        councillors = councillors.filter(pk=notification.raised_via_councillor_id)
+    if notification.raised_via_councillor is not None and not notification.sharing_consent:
+        councillors = councillors.filter(pk=notification.raised_via_councillor.pk)
     return list(councillors)
 
 

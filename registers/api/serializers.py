@@ -23,6 +23,8 @@ from ..models import (
     WardNotificationKind,
 )
 
+Slug = serializers.SlugRelatedField
+
 
 class RegisterPersonSerializer(serializers.ModelSerializer):
     class Meta:
@@ -56,7 +58,7 @@ def _user(serializer: serializers.Serializer) -> Any:
 
 class RelationshipSerializer(_WithHistory, serializers.ModelSerializer):
     register_name = "relationship"
-    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    council: Slug = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     person = RegisterPersonSerializer(read_only=True)
     related_person = RegisterPersonSerializer(read_only=True)
     declared_to = RegisterPersonSerializer(read_only=True)
@@ -97,7 +99,7 @@ class EndRelationshipSerializer(serializers.Serializer):
 
 
 class OfferSerializer(serializers.ModelSerializer):
-    group = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    group: Slug = serializers.SlugRelatedField(slug_field="name", read_only=True)
     group_id = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -115,8 +117,8 @@ class OfferSerializer(serializers.ModelSerializer):
 
 class BriefingSerializer(_WithHistory, serializers.ModelSerializer):
     register_name = "briefing"
-    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    group = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    council: Slug = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    group: Slug = serializers.SlugRelatedField(slug_field="name", read_only=True)
     officer = RegisterPersonSerializer(read_only=True)
     advice = serializers.SerializerMethodField()
     offers = OfferSerializer(many=True, read_only=True)
@@ -180,11 +182,11 @@ class EmptySerializer(serializers.Serializer):
 
 class ApproachSerializer(_WithHistory, serializers.ModelSerializer):
     register_name = "improper_approach"
-    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    council: Slug = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     reported_by = RegisterPersonSerializer(read_only=True)
     about = RegisterPersonSerializer(read_only=True)
     reported_to = RegisterPersonSerializer(read_only=True)
-    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    case: Slug = serializers.SlugRelatedField(slug_field="reference", read_only=True)
 
     class Meta:
         model = ImproperApproach
@@ -226,7 +228,7 @@ class OutcomeSerializer(serializers.Serializer):
 
 class HelpRequestSerializer(_WithHistory, serializers.ModelSerializer):
     register_name = "officer_help"
-    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    council: Slug = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     requested_by = RegisterPersonSerializer(read_only=True)
     officer = RegisterPersonSerializer(read_only=True)
 
@@ -270,8 +272,8 @@ class HelpDecisionSerializer(serializers.Serializer):
 
 class WardNotificationSerializer(_WithHistory, serializers.ModelSerializer):
     register_name = "ward_notification"
-    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    wards = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    council: Slug = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    wards: Slug = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     notified_by = RegisterPersonSerializer(read_only=True)
     raised_via_councillor = RegisterPersonSerializer(read_only=True)
     resident_name = serializers.SerializerMethodField()
@@ -351,7 +353,7 @@ class WardConsentSerializer(serializers.Serializer):
 
 class InterestAdviceSerializer(_WithHistory, serializers.ModelSerializer):
     register_name = "interest_advice"
-    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    council: Slug = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     member = RegisterPersonSerializer(read_only=True)
     advised_by = RegisterPersonSerializer(read_only=True)
 
