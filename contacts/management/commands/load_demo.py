@@ -163,6 +163,10 @@ class Command(BaseCommand):
             groups = {name: Group.objects.get_or_create(name=name)[0] for name in UserGroup.ALL}
             logins = self._logins(groups)
         created = self._sample_cases() if options["sample_cases"] else []
+        # Information policies per council (and, with sample data, a few Lancaster requests).
+        call_command(
+            "load_info_policies", sample_requests=options["sample_cases"], verbosity=verbosity
+        )
         if verbosity:
             self.stdout.write(
                 self.style.SUCCESS(f"{len(logins)} demo logins ready")
