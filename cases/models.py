@@ -282,7 +282,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=list(ESCALATION_STATES),
         target=GET_STATE(_state_of_current_step, states=list(ESCALATION_STATES)),
-        conditions=[has_next_step],
+        conditions=[has_next_step],  # type: ignore[list-item]
     )
     def escalate(self) -> None:
         step = self.next_step()
@@ -291,7 +291,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.step_position = step.position
 
     @transition(
-        field=state, source=list(ESCALATION_STATES), target=None, conditions=[not_acknowledged]
+        field=state,
+        source=list(ESCALATION_STATES),
+        target=None,
+        conditions=[not_acknowledged],  # type: ignore[list-item]
     )
     def acknowledge(self, *, at: Any) -> None:
         self.acknowledged_at = at

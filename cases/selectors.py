@@ -15,9 +15,11 @@ the case page, the API and search all start from it, so they cannot disagree.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -37,7 +39,7 @@ from .models import (
     VariantStep,
 )
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 REVIEWER_CODENAME = "view_case_as_reviewer"
 
 
@@ -46,22 +48,22 @@ class Access(StrEnum):
     PARTY = "party"  # a party: shared notes only
 
 
-def _in_group(user: User, *names: str) -> Exists:
+def _in_group(uid: int, *names: str) -> Exists:
     through = get_user_model().groups.through
-    return Exists(through.objects.filter(user_id=user.pk, group__name__in=names))
+    return Exists(through.objects.filter(user_id=uid, group__name__in=names))
 
 
-def _person_id(user: User) -> Subquery:
-    return Subquery(Person.objects.filter(user_id=user.pk).values("pk")[:1])
+def _person_id(uid: int) -> Subquery:
+    return Subquery(Person.objects.filter(user_id=uid).values("pk")[:1])
 
 
-def _served_council_ids(user: User) -> QuerySet[Council]:
+def _served_council_ids(uid: int) -> QuerySet[Any, Any]:
     """Councils the user serves as MO or deputy today, and the parishes that borrow them."""
     today = timezone.localdate()
     direct = RoleAssignment.objects.filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=today),
         starts_on__lte=today,
-        person__user_id=user.pk,
+        person__user_id=uid,
         role__in=[Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER],
     ).values("council_id")
     return Council.objects.filter(
@@ -69,28 +71,28 @@ def _served_council_ids(user: User) -> QuerySet[Council]:
     ).values("pk")
 
 
-def _visibility(user: User) -> Q:
+def _visibility(uid: int) -> Q:
     """The visibility rule as one `Q` of subqueries: evaluated by PostgreSQL in one statement."""
-    person_id = _person_id(user)
-    own_council = Subquery(Person.objects.filter(user_id=user.pk).values("council_id")[:1])
-    administers = Q(_in_group(user, UserGroup.CLERK, UserGroup.COUNCIL_ADMIN)) & Q(
+    person_id = _person_id(uid)
+    own_council = Subquery(Person.objects.filter(user_id=uid).values("council_id")[:1])
+    administers = Q(_in_group(uid, UserGroup.CLERK, UserGroup.COUNCIL_ADMIN)) & Q(
         council_id=own_council
     )
-    serves_as_mo = Q(_in_group(user, UserGroup.MONITORING_OFFICER)) & Q(
-        council_id__in=_served_council_ids(user)
+    serves_as_mo = Q(_in_group(uid, UserGroup.MONITORING_OFFICER)) & Q(
+        council_id__in=_served_council_ids(uid)
     )
     party = Q(raised_by_id=person_id) | Q(about_id=person_id)
-    handled = Exists(CaseAssignment.objects.filter(case_id=OuterRef("pk"), person__user_id=user.pk))
+    handled = Exists(CaseAssignment.objects.filter(case_id=OuterRef("pk"), person__user_id=uid))
     granted = Exists(
         CaseUserObjectPermission.objects.filter(
             content_object_id=OuterRef("pk"),
-            user_id=user.pk,
+            user_id=uid,
             permission__codename=REVIEWER_CODENAME,
         )
     ) | Exists(
         CaseGroupObjectPermission.objects.filter(
             content_object_id=OuterRef("pk"),
-            group__user__id=user.pk,
+            group__user__id=uid,
             permission__codename=REVIEWER_CODENAME,
         )
     )
@@ -101,9 +103,9 @@ def visible_cases_for(user: User) -> QuerySet[Case]:
     """Every case `user` may open. One SQL statement; nothing is evaluated here."""
     if not user.is_authenticated:
         return Case.objects.none()
-    if user.is_superuser:  # type: ignore[union-attr]
+    if user.is_superuser:
         return Case.objects.all()
-    return Case.objects.filter(_visibility(user))
+    return Case.objects.filter(_visibility(user.pk))
 
 
 def with_case_details(qs: QuerySet[Case]) -> QuerySet[Case]:
@@ -132,7 +134,7 @@ def case_access(user: User, case: Case) -> Access | None:
     """Which view of `case` the user gets: full, party (no internal notes), or None (404)."""
     if not user.is_authenticated:
         return None
-    if not user.is_superuser:  # type: ignore[union-attr]
+    if not user.is_superuser:
         if not visible_cases_for(user).filter(pk=case.pk).exists():
             return None
         person = getattr(user, "person", None)

@@ -22,7 +22,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -57,7 +58,7 @@ from .models import (
 )
 from .permissions import Action, Standing, allowed, may_open_case, refusal, standing
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 STALE_MESSAGE = "{ref} changed while you were working on it: reload the case and try again."
 
@@ -661,7 +662,7 @@ def add_note(
 
 # -- access -------------------------------------------------------------------------------------
 @transaction.atomic
-def grant_case_access(*, case: Case, actor: User | None, user: AbstractBaseUser) -> Case:
+def grant_case_access(*, case: Case, actor: User | None, user: AuthUser) -> Case:
     """Give one more person sight of the case (e.g. a Standards Committee member)."""
     current = _lock(case, check_state=False)
     _check(actor, Action.GRANT_ACCESS, current)

@@ -48,7 +48,7 @@ class PersonRefSerializer(serializers.Serializer):
 
 class StageSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=CaseState.choices)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     handler = PersonRefSerializer(allow_null=True)
 
 
@@ -85,7 +85,9 @@ class HistorySerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    council: serializers.SlugRelatedField[Council] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     stage = serializers.SerializerMethodField()
     deadlines = DeadlineSerializer(many=True, read_only=True)
     history = serializers.SerializerMethodField()
@@ -199,5 +201,5 @@ class ReopenSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     target = serializers.CharField(help_text="The state the case will be in afterwards.")

@@ -31,7 +31,9 @@ class VariantSerializer(serializers.ModelSerializer):
 
 
 class CouncilSerializer(serializers.ModelSerializer):
-    monitoring_officer_council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    monitoring_officer_council: serializers.SlugRelatedField[Council] = (
+        serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    )
 
     class Meta:
         model = Council
@@ -51,7 +53,9 @@ class CouncilDetailSerializer(CouncilSerializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    council = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    council: serializers.SlugRelatedField[Council] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     roles = serializers.SerializerMethodField()
 
     class Meta:
