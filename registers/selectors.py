@@ -215,10 +215,15 @@ def visible_briefings_for(user: User) -> QuerySet[Briefing]:
     return Briefing.objects.filter(pk__in=ids).select_related("council", "group", "officer")
 
 
-def briefing_advice_visible(user: User, briefing: Briefing) -> bool:
+def briefing_advice_visible(
+    user: User, briefing: Briefing, *, viewer: Viewer | None = None
+) -> bool:
     """Lancaster 3.3: officers do not relay one group's briefing to another unless asked; the
-    other groups read the advice only once it has been shared."""
-    viewer = viewer_for(user)
+    other groups read the advice only once it has been shared.
+
+    Pass `viewer` (from `viewer_for(user)`) when checking many rows for the same user.
+    """
+    viewer = viewer or viewer_for(user)
     person = viewer.person
     if person is None:
         return False
@@ -339,10 +344,15 @@ def visible_ward_notifications_for(user: User) -> QuerySet[WardNotification]:
     )
 
 
-def resident_identity_visible(user: User, notification: WardNotification) -> bool:
+def resident_identity_visible(
+    user: User, notification: WardNotification, *, viewer: Viewer | None = None
+) -> bool:
     """Lancaster 10.3: the resident's details are not passed on to ward councillors without the
-    resident's consent. The councillor who raised it for the resident already has them (10.5)."""
-    viewer = viewer_for(user)
+    resident's consent. The councillor who raised it for the resident already has them (10.5).
+
+    Pass `viewer` (from `viewer_for(user)`) when checking many rows for the same user.
+    """
+    viewer = viewer or viewer_for(user)
     person = viewer.person
     if person is None:
         return False

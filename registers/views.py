@@ -264,16 +264,25 @@ def _is_councillor_or_mo(viewer: selectors.Viewer) -> bool:
     return viewer.is_councillor or bool(viewer.mo_ids)
 
 
+def _viewer(request: HttpRequest) -> selectors.Viewer:
+    """The viewer, computed once per request however many rows ask."""
+    cached = getattr(request, "_registers_viewer", None)
+    if cached is None:
+        cached = selectors.viewer_for(request.user)
+        request._registers_viewer = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def _identity(obj: WardNotification, request: HttpRequest, attr: str) -> str:
     if not (obj.resident_name or obj.resident_contact):
         return ""
-    if selectors.resident_identity_visible(request.user, obj):
+    if selectors.resident_identity_visible(request.user, obj, viewer=_viewer(request)):
         return getattr(obj, attr)
     return WITHHELD
 
 
 def _advice(obj: Briefing, request: HttpRequest) -> str:
-    if selectors.briefing_advice_visible(request.user, obj):
+    if selectors.briefing_advice_visible(request.user, obj, viewer=_viewer(request)):
         return obj.advice
     return "Not shared with your group"
 

@@ -53,6 +53,15 @@ def _user(serializer: serializers.Serializer) -> Any:
     return serializer.context["request"].user
 
 
+def _viewer(serializer: serializers.Serializer) -> selectors.Viewer:
+    """Computed once per response (the context is shared by every row of a list)."""
+    context = serializer.context
+    if "registers_viewer" not in context:
+        context["registers_viewer"] = selectors.viewer_for(_user(serializer))
+    viewer: selectors.Viewer = context["registers_viewer"]
+    return viewer
+
+
 # -- Personal relationships --------------------------------------------------------------------
 
 
@@ -146,7 +155,11 @@ class BriefingSerializer(_WithHistory, serializers.ModelSerializer):
 
     def get_advice(self, obj: Briefing) -> str | None:
         """Null when the caller's group has not been given the briefing (Lancaster 3.3)."""
-        return obj.advice if selectors.briefing_advice_visible(_user(self), obj) else None
+        return (
+            obj.advice
+            if selectors.briefing_advice_visible(_user(self), obj, viewer=_viewer(self))
+            else None
+        )
 
     def get_share_only_on_written_request(self, obj: Briefing) -> bool:
         return selectors.briefing_policy_for(obj.council).share_only_on_written_request
@@ -303,7 +316,7 @@ class WardNotificationSerializer(_WithHistory, serializers.ModelSerializer):
         ]
 
     def _visible(self, obj: WardNotification) -> bool:
-        return selectors.resident_identity_visible(_user(self), obj)
+        return selectors.resident_identity_visible(_user(self), obj, viewer=_viewer(self))
 
     def get_resident_name(self, obj: WardNotification) -> str | None:
         """Null unless the caller may know who the resident is (Lancaster 10.3)."""

@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -424,3 +426,58 @@ def test_list_search_and_pagination(client, world):
     exported = client.get(reverse("registers:interest_advice_csv"), {"q": "Question 1"})
     lines = exported.content.decode().strip().splitlines()
     assert len(lines) == 1 + 11  # header; 1 and 10-19
+
+
+def test_date_filters(client, world):
+    services.ask_interest_advice(
+        actor=world.users["member_a"], member=world.person("member_a"), question="Today"
+    )
+    client.force_login(world.users["mo"])
+    today = timezone.localdate()
+    url = reverse("registers:interest_advice_list")
+    assert "1 entry" in client.get(url, {"from": today.isoformat()}).content.decode()
+    earlier = (today - datetime.timedelta(days=1)).isoformat()
+    assert "There are no entries" in client.get(url, {"to": earlier}).content.decode()
+
+
+def test_the_schema_documents_the_register_endpoints(world):
+    schema = _api(world.users["mo"]).get("/api/schema/", {"format": "json"})
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in (
+        "/api/registers/relationships/",
+        "/api/registers/briefings/{id}/share/",
+        "/api/registers/approaches/{id}/open-case/",
+        "/api/registers/officer-help/{id}/decide/",
+        "/api/registers/ward-notifications/{id}/consent/",
+        "/api/registers/interest-advice/{id}/advise/",
+    ):
+        assert path in paths
+
+
+def test_ward_list_queries_do_not_grow_with_rows(client, world):
+    def add(count):
+        for n in range(count):
+            services.record_ward_notification(
+                actor=world.users["officer"],
+                council=world.council,
+                kind="location_issue",
+                wards=[world.wards["north"]],
+                subject=f"Issue {n}",
+                details="x",
+                resident_name="Resident",
+            )
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("registers:ward_notifications_list"))
+        return len(captured), page.content.decode().count("Withheld")
+
+    client.force_login(world.users["leader_a"])
+    add(2)
+    few, withheld = queries()
+    assert withheld == 2
+    add(18)
+    many, withheld = queries()
+    assert withheld == 20
+    assert many <= few  # the first request also warms caches
