@@ -14,6 +14,7 @@ the case page, the API and search all start from it, so they cannot disagree.
 
 from __future__ import annotations
 
+import copy
 from enum import StrEnum
 from typing import Any
 
@@ -34,6 +35,7 @@ from .models import (
     CaseEvent,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
+    EventAction,
     Note,
     NoteVisibility,
     VariantStep,
@@ -155,11 +157,27 @@ def visible_notes(user: User, case: Case, *, access: Access | None = None) -> Qu
 
 
 def visible_events(case: Case, access: Access | None) -> list[CaseEvent]:
-    """The timeline, without internal-note events for parties. Uses the prefetch if present."""
+    """The timeline for `access`. Uses the prefetch if present.
+
+    Parties see neither internal-note events nor why a handler was chosen: the reason can name
+    a declared personal relationship, which is confidential (Maldon 5.1, Hounslow 10)."""
     events = list(case.events.all())
-    if access == Access.PARTY:
-        events = [e for e in events if e.data.get("visibility") != NoteVisibility.INTERNAL]
-    return events
+    if access != Access.PARTY:
+        return events
+    shown: list[CaseEvent] = []
+    for event in events:
+        if event.data.get("visibility") == NoteVisibility.INTERNAL:
+            continue
+        if event.action == EventAction.ASSIGNED and event.reason:
+            event = copy.copy(event)  # never saved: CaseEvent refuses updates
+            event.reason = ""
+        shown.append(event)
+    return shown
+
+
+def public_handler_reason(case: Case, access: Access | None) -> str:
+    """Why this handler, for the case page: parties are not told (see `visible_events`)."""
+    return case.handler_reason if access == Access.FULL else ""
 
 
 def _open_deadlines() -> QuerySet[Deadline]:

@@ -15,10 +15,8 @@ from cases.models import (
     CaseState,
     CaseType,
     Channel,
-    EventAction,
-    NoteVisibility,
 )
-from cases.selectors import Access
+from cases.selectors import Access, visible_events
 from clocks.models import Deadline
 from contacts.models import Council, Person
 
@@ -70,18 +68,10 @@ class DeadlineSerializer(serializers.ModelSerializer):
 
 class HistorySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_name")
-    reason = serializers.SerializerMethodField()
 
     class Meta:
         model = CaseEvent
         fields = ["at", "actor", "action", "from_state", "to_state", "reason"]
-
-    def get_reason(self, obj: CaseEvent) -> str:
-        # Why a handler was passed over can name a declared relationship (confidential,
-        # Maldon 5.1): parties see that a handler was assigned, not why.
-        if self.context.get("party") and obj.action == EventAction.ASSIGNED:
-            return ""
-        return obj.reason
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -137,13 +127,8 @@ class CaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(HistorySerializer(many=True))
     def get_history(self, case: Case) -> list[dict[str, Any]]:
-        party = self._is_party(case)
-        events = [
-            e
-            for e in case.events.all()
-            if not (party and e.data.get("visibility") == NoteVisibility.INTERNAL)
-        ]
-        return list(HistorySerializer(events, many=True, context={"party": party}).data)
+        access = Access.PARTY if self._is_party(case) else Access.FULL
+        return list(HistorySerializer(visible_events(case, access), many=True).data)
 
 
 class CaseCreateSerializer(serializers.Serializer):

@@ -322,3 +322,27 @@ def test_every_demo_login_gets_one_answer(demo_data, username):
         assert own
         assert own <= visible
         assert councils <= {person.council.slug}
+
+
+@pytest.mark.django_db
+def test_parties_are_not_told_why_a_handler_was_chosen(two_councils):
+    from contacts.models import PersonalRelationship
+
+    world, _ = two_councils
+    PersonalRelationship.objects.create(
+        council=world.council,
+        person=world["councillor"],
+        related_person=world["director"],
+        nature="partner",
+        declared_on=timezone.localdate(),
+    )
+    case = case_for(world.user("clerk"), open_test_case(world).pk)
+    assert "personal relationship" in case.handler_reason
+    party_events = selectors.visible_events(case, Access.PARTY)
+    full_events = selectors.visible_events(case, Access.FULL)
+    assigned = [e for e in party_events if e.action == "assigned"]
+    assert assigned
+    assert all(e.reason == "" for e in assigned)
+    assert any("personal relationship" in e.reason for e in full_events)
+    assert selectors.public_handler_reason(case, Access.PARTY) == ""
+    assert "personal relationship" in selectors.public_handler_reason(case, Access.FULL)
