@@ -309,7 +309,9 @@ class PersonalRelationship(models.Model):
     """
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="relationships")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships_declared")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="relationships_declared"
+    )
     related_person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="relationships_received"
     )
