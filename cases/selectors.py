@@ -125,7 +125,8 @@ def case_for(user: User, pk_or_reference: int | str) -> Case:
     """The case by id or reference (`LAN-2026-0042`) if `user` may see it, else Http404."""
     qs = with_case_details(visible_cases_for(user))
     key = str(pk_or_reference).strip()
-    lookup = Q(pk=int(key)) if key.isdigit() else Q(reference__iexact=key)
+    # An id beyond bigint is no id (PostgreSQL would refuse the query): treat it as a reference.
+    lookup = Q(pk=int(key)) if key.isdigit() and len(key) < 19 else Q(reference__iexact=key)
     try:
         return qs.get(lookup)
     except Case.DoesNotExist:

@@ -172,6 +172,9 @@ def test_create_is_idempotent_with_a_key(world):
         ({"channel": "pigeon"}, "channel", ""),
         ({"council": "nowhere"}, "council", ""),
         ({"about": 999999}, "about", ""),
+        ({"about": 99999999999999999999999}, "about", ""),
+        ({"about": "x"}, "about", ""),
+        ({"summary": "x" * 20001}, "summary", ""),
         ({"summary": ""}, "summary", ""),
         ({"raised_by": "officer2"}, "raised_by", "raised by a councillor"),
     ],
@@ -275,6 +278,8 @@ def test_invisible_and_missing_look_the_same(world):
     missing = client.get("/api/cases/999999/")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json()
+    assert client.get("/api/cases/99999999999999999999999/").status_code == 404
+    assert client.get("/api/cases/NOPE-2026-0001/").status_code == 404
     assert client.post(f"/api/cases/{case.pk}/escalate/", {}, format="json").status_code == 404
 
 
