@@ -50,6 +50,11 @@ def nav_items_for(request: HttpRequest) -> list[NavItem]:
         links.append(("Information requests", "/information-requests/"))
     if user.is_superuser or groups & CLOCK_WATCHERS:
         links.append(("Clocks", "/clocks/"))
+    links.append(("Registers", "/registers/"))
+    if user.is_superuser or groups & CLOCK_WATCHERS:
+        links.append(("Reports", "/reports/"))
+    if user.is_superuser or UserGroup.COUNCIL_ADMIN in groups:
+        links.append(("Protocol set-up", "/variants/"))
     links.append(("Councils", "/councils/"))
     if user.is_staff:
         links.append(("Admin", "/admin/"))

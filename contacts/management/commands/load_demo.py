@@ -167,6 +167,8 @@ class Command(BaseCommand):
         call_command(
             "load_info_policies", sample_requests=options["sample_cases"], verbosity=verbosity
         )
+        if options["sample_cases"]:
+            call_command("load_register_samples", verbosity=verbosity)
         if verbosity:
             self.stdout.write(
                 self.style.SUCCESS(f"{len(logins)} demo logins ready")
