@@ -13,4 +13,5 @@ urlpatterns: list = [
     path("", include("cases.api.urls")),
     path("", include("registers.api.urls")),
     path("", include("info_requests.api.urls")),
+    path("", include("inbound.api_urls")),
 ]
