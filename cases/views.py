@@ -631,6 +631,8 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {
         "case": case,
         "stage": _stage_label(case),
+        # Parties are not told why a handler was chosen: it can name a declared relationship.
+        "handler_reason": selectors.public_handler_reason(case, access),
         "ladder": _ladder(case),
         "deadlines": list(case.deadlines.all()),
         "clocks_template": _clocks_template(),

@@ -16,9 +16,11 @@ class Conflict(exceptions.APIException):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    from protocol_site.errors import ActionNotAllowed, StaleObject
+    from protocol_site.errors import ActionNotAllowed, PermissionRefused, StaleObject
 
-    if isinstance(exc, (ConcurrentTransition, StaleObject)):
+    if isinstance(exc, PermissionRefused):
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    elif isinstance(exc, (ConcurrentTransition, StaleObject)):
         exc = Conflict()
     elif isinstance(exc, (TransitionNotAllowed, ActionNotAllowed)) and getattr(
         exc, "conflict", True

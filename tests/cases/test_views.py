@@ -744,3 +744,12 @@ def test_mo_serving_a_parish_chooses_the_council_first(world, as_user):
     # Someone else's council is not a choice.
     other = CouncilFactory(slug="elsewhere")
     assert "Select the council" in text(client.post(step("council"), {"council": other.pk}))
+
+
+def test_party_is_not_told_why_the_handler_was_chosen(world, as_user):
+    # The reason can name a declared personal relationship (Maldon 6.2), so only staff see it.
+    case = open_test_case(world)
+    Case.objects.filter(pk=case.pk).update(handler_reason="Skipped X: declared relationship")
+    assert "Why: Skipped X: declared relationship" in text(as_user("clerk").get(detail(case)))
+    party_page = text(as_user("councillor").get(detail(case)))
+    assert "declared relationship" not in party_page
