@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything configurable comes from the environment."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "registers",
     "reports",
     "inbound",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "protocol_site.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a django-axes lockout into the locked-out page (SECURITY.md).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "protocol_site.urls"
@@ -86,6 +90,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username/address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -254,3 +260,16 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+
+# Login throttling (django-axes, SECURITY.md): five failed sign-ins from one address for one
+# username lock that pair out for 15 minutes; a success resets the count. Locking the pair, not
+# the username alone, stops a stranger locking a named officer out of the service.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The address is REMOTE_ADDR (django-ipware is not installed): X-Forwarded-For is never trusted,
+# so a caller cannot rotate a forged address to dodge the count.

@@ -24,3 +24,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# django-axes counts failed sign-ins in the database; tests/security/test_login_lockout.py turns
+# it on for itself, everything else signs in as often as it likes.
+AXES_ENABLED = False
