@@ -610,7 +610,13 @@ def _check_handlers(council: Council, doc: dict[str, Any], errors: _Errors) -> N
         for s, step_row in enumerate(row["steps"]):
             role = step_row["handler_role"]
             if role not in held:
-                held[role] = bool(role_holders(council=council, role=role, on=today))
+                # As routing answers a step: a chief_officer step by a Director or Service Head too.
+                from cases.routing import ROLE_EQUIVALENTS
+
+                held[role] = any(
+                    role_holders(council=council, role=r, on=today)
+                    for r in ROLE_EQUIVALENTS.get(role, (role,))
+                )
             if not held[role]:
                 errors.add(
                     f"variants[{v}].steps[{s}].handler_role",

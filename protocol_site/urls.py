@@ -15,6 +15,7 @@ urlpatterns = [
     path("information-requests/", include("info_requests.urls")),
     path("clocks/", include("clocks.urls")),
     path("registers/", include("registers.urls")),
+    path("variants/", include("cases.variant_urls")),
     path("reports/", include("reports.urls")),
     path("inbound/", include("inbound.urls")),
     path("api/", include("protocol_site.api.urls")),

@@ -1,0 +1,256 @@
+"""Forms for the variant editor (issue #12). They collect and check input; services do the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from django import forms
+from django.db.models import QuerySet
+
+from contacts.models import Person, Role
+
+from .models import (
+    ESCALATION_STATES,
+    CaseType,
+    Channel,
+    ClockCalendar,
+    ClockKind,
+    ClockUnit,
+    ProtocolVariant,
+)
+
+MAX_IMPORT_BYTES = 1_000_000
+
+
+class StartDraftForm(forms.Form):
+    case_type = forms.ChoiceField(
+        choices=CaseType.choices,
+        widget=forms.RadioSelect,
+        label="Which kind of case is the route for?",
+        error_messages={"required": "Select the kind of case"},
+    )
+    source = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="Start from",
+        error_messages={"required": "Select a version to copy, or a blank route"},
+    )
+
+    def __init__(self, *args: Any, versions: QuerySet[ProtocolVariant], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.versions = {str(v.pk): v for v in versions}
+        choices = [("blank", "A blank route (add the steps yourself)")]
+        choices += [
+            (
+                str(v.pk),
+                f"Copy of {v.get_case_type_display()}, version {v.version} "
+                f"({v.get_status_display().lower()})",
+            )
+            for v in versions
+        ]
+        self.fields["source"].choices = choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        source = data.get("source")
+        if source and source != "blank":
+            variant = self.versions[source]
+            if data.get("case_type") and variant.case_type != data["case_type"]:
+                self.add_error(
+                    "source",
+                    f"Version {variant.version} is a route for "
+                    f"{variant.get_case_type_display().lower()}: copy a route for the same kind "
+                    "of case, or start blank.",
+                )
+            data["source_variant"] = variant
+        else:
+            data["source_variant"] = None
+        return data
+
+
+class VariantDetailsForm(forms.ModelForm):
+    class Meta:
+        model = ProtocolVariant
+        fields = [
+            "title",
+            "protocol_reference",
+            "parties_may_escalate",
+            "auto_acknowledge",
+            "informal_wording_check",
+        ]
+        labels = {
+            "title": "Title of the route",
+            "protocol_reference": "Where your protocol sets it out",
+            "parties_may_escalate": "The person who raised a case may escalate it themself",
+            "auto_acknowledge": "Send the emailed-concern acknowledgement automatically",
+            "informal_wording_check": "Warn when informal notes use words like “investigation”",
+        }
+        error_messages = {"title": {"required": "Enter a title for the route"}}
+
+
+class StepForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in ESCALATION_STATES],
+        label="Rung",
+        help_text="The kind of rung this is. Each rung appears once in a ladder.",
+        error_messages={"required": "Select the rung"},
+    )
+    label = forms.CharField(
+        max_length=300,
+        label="Label, in your council's words",
+        help_text="For example, “The Leader of the Council, who seeks the Head of Paid "
+        "Service's feedback”.",
+        error_messages={"required": "Enter the label in your council's words"},
+    )
+    handler_role = forms.ChoiceField(
+        choices=Role.choices,
+        label="Who handles it",
+        error_messages={"required": "Select who handles this step"},
+    )
+    inform_roles = forms.MultipleChoiceField(
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who is kept informed",
+        help_text="Select all that apply.",
+    )
+    protocol_reference = forms.CharField(
+        max_length=100, required=False, label="Protocol reference", help_text="For example, 2.3"
+    )
+    guidance = forms.CharField(
+        required=False, widget=forms.Textarea, label="Guidance for the handler (optional)"
+    )
+
+    def __init__(self, *args: Any, taken_states: dict[str, int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.taken_states = taken_states
+
+    def clean_state(self) -> str:
+        state: str = self.cleaned_data["state"]
+        if state in self.taken_states:
+            label = dict(self.fields["state"].choices)[state]  # type: ignore[attr-defined]
+            raise forms.ValidationError(
+                f"Step {self.taken_states[state]} already uses the rung “{label}”: each rung "
+                "appears once in a ladder."
+            )
+        return state
+
+
+class ClockForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=ClockKind.choices,
+        widget=forms.RadioSelect,
+        label="Which clock",
+        error_messages={"required": "Select which clock"},
+    )
+    length = forms.IntegerField(
+        label="Length in days",
+        min_value=1,
+        max_value=366,
+        error_messages={
+            "required": "Enter how many days the clock runs for",
+            "invalid": "Enter the length as a whole number of days, like 7",
+            "min_value": "A clock must run for at least 1 day",
+            "max_value": "A clock cannot run for more than 366 days",
+        },
+    )
+    unit = forms.ChoiceField(
+        choices=ClockUnit.choices,
+        widget=forms.RadioSelect,
+        label="Counted in",
+        error_messages={"required": "Select calendar days or working days"},
+    )
+    calendar = forms.ChoiceField(
+        choices=ClockCalendar.choices,
+        widget=forms.RadioSelect,
+        initial=ClockCalendar.COUNCIL,
+        label="Which bank holidays count (working days only)",
+        error_messages={"required": "Select which bank holidays count"},
+    )
+    only_channel = forms.ChoiceField(
+        choices=[("", "Any channel"), *Channel.choices],
+        required=False,
+        label="Start only for cases received by",
+        help_text="Maldon 2.2: the acknowledgement clock runs only for concerns raised by email.",
+    )
+    protocol_reference = forms.CharField(max_length=100, required=False, label="Protocol reference")
+
+    def __init__(self, *args: Any, taken_kinds: set[str], step_position: int, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.taken_kinds = taken_kinds
+        self.step_position = step_position
+
+    def clean_kind(self) -> str:
+        kind: str = self.cleaned_data["kind"]
+        if kind in self.taken_kinds:
+            raise forms.ValidationError(
+                f"Step {self.step_position} already has a {ClockKind(kind).label.lower()} clock: "
+                "change that one instead."
+            )
+        return kind
+
+
+class PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Person) -> str:  # type: ignore[override]
+        kind = obj.job_title or obj.get_kind_display()
+        return f"{obj.name} ({kind})"
+
+
+class PreviewForm(forms.Form):
+    raised_by = PersonChoice(
+        queryset=Person.objects.none(),
+        required=False,
+        label="Sample raiser",
+        empty_label="Nobody in particular",
+    )
+    about = PersonChoice(
+        queryset=Person.objects.none(),
+        required=False,
+        label="Sample subject (who it is about)",
+        empty_label="Nobody in particular",
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["raised_by"].queryset = people  # type: ignore[attr-defined]
+        self.fields["about"].queryset = people  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("raised_by") and data.get("raised_by") == data.get("about"):
+            self.add_error("about", "Choose someone other than the raiser")
+        return data
+
+
+class DiffForm(forms.Form):
+    against = forms.ChoiceField(label="Compare with", required=True)
+
+    def __init__(self, *args: Any, versions: list[ProtocolVariant], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["against"].choices = [  # type: ignore[attr-defined]
+            (str(v.pk), f"Version {v.version} ({v.get_status_display().lower()})") for v in versions
+        ]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Upload a configuration file",
+        help_text="A YAML file exported from Protocol (at most 1 MB).",
+        error_messages={"required": "Select a YAML file to import"},
+    )
+
+    def clean_file(self) -> dict[str, Any]:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("The file must be smaller than 1 MB")
+        try:
+            data = yaml.safe_load(upload.read().decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError("The file must be text (UTF-8 YAML)") from error
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise forms.ValidationError(f"The file is not valid YAML{where}") from error
+        if not isinstance(data, dict):
+            raise forms.ValidationError("The file must hold a council's configuration (a mapping)")
+        return data
