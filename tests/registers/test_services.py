@@ -515,5 +515,11 @@ def test_register_events_are_immutable_and_chained(world):
         events[0].save()
     with pytest.raises(ImmutableRegisterEvent):
         events[0].delete()
-    RegisterEvent.objects.filter(pk=events[0].pk).update(description="tampered")
+    # The append-only trigger (issue #11) refuses this UPDATE; lift it as a tamperer would.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        RegisterEvent.objects.filter(pk=events[0].pk).update(description="tampered")
+        cursor.execute("SET session_replication_role = DEFAULT")
     assert not services.verify_chain(register=Register.RELATIONSHIP, object_id=rel.pk)
