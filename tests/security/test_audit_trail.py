@@ -137,14 +137,10 @@ def test_verify_audit_passes_on_intact_trails(trails, capsys):
 
 @pytest.mark.parametrize("trail", TABLES)
 @pytest.mark.parametrize(
-    ("statement", "problem", "which"),
+    ("statement", "problem"),
     [
-        ("UPDATE {table} SET actor_name = 'Someone else' WHERE id = %s", HASH_MISMATCH, "first"),
-        (
-            "UPDATE {table} SET previous_hash = repeat('0', 64) WHERE id = %s",
-            LINK_MISMATCH,
-            "first",
-        ),
+        ("UPDATE {table} SET actor_name = 'Someone else' WHERE id = %s", HASH_MISMATCH),
+        ("UPDATE {table} SET previous_hash = repeat('0', 64) WHERE id = %s", LINK_MISMATCH),
     ],
     ids=["edited-field", "broken-link"],
 )
