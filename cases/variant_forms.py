@@ -115,7 +115,10 @@ class StepForm(forms.Form):
         help_text="Select all that apply.",
     )
     protocol_reference = forms.CharField(
-        max_length=100, required=False, label="Protocol reference", help_text="For example, 2.3"
+        max_length=100,
+        required=False,
+        label="Protocol reference (optional)",
+        help_text="For example, 2.3",
     )
     guidance = forms.CharField(
         required=False, widget=forms.Textarea, label="Guidance for the handler (optional)"
@@ -173,7 +176,9 @@ class ClockForm(forms.Form):
         label="Start only for cases received by",
         help_text="Maldon 2.2: the acknowledgement clock runs only for concerns raised by email.",
     )
-    protocol_reference = forms.CharField(max_length=100, required=False, label="Protocol reference")
+    protocol_reference = forms.CharField(
+        max_length=100, required=False, label="Protocol reference (optional)"
+    )
 
     def __init__(self, *args: Any, taken_kinds: set[str], step_position: int, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -858,7 +858,7 @@ def preview_variant(
         informed = []
         for role in step.inform_roles or []:
             names = [
-                h.description + ": " + h.person.name
+                h.person.name + (f" ({h.person.council.name})" if h.borrowed else "")
                 for h in role_holders(council=council, role=role, on=on)
             ]
             informed.append((_label(Role, role), names))

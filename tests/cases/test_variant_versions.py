@@ -466,9 +466,7 @@ def test_preview_shows_who_handles_each_rung_today(world):
         world["ceo"],
         world["mo"],
     ]
-    assert rows[0].informed == [
-        ("Leader of the Council", [f"Leader of the Council: {world['leader'].name}"])
-    ]
+    assert rows[0].informed == [("Leader of the Council", [world["leader"].name])]
     assert rows[0].clocks == [
         "Acknowledgement: 3 working days, only when received by email",
         "Response: 7 calendar days",
