@@ -60,7 +60,8 @@ def idempotency_key(message_id: str) -> str:
 def council_for_addresses(addresses: list[str]) -> Council | None:
     """The council an email was sent to: `INBOUND_EMAIL_ADDRESSES` maps an address to a council
     slug; otherwise an address whose local part (or +tag) is a council's slug, such as
-    `maldon@concerns.example` or `concerns+maldon@example.gov.uk`."""
+    `maldon@concerns.example` or `concerns+maldon@example.gov.uk`; otherwise the one council
+    whose people the email was addressed to."""
     mapping = {k.lower(): v for k, v in getattr(settings, "INBOUND_EMAIL_ADDRESSES", {}).items()}
     slugs: list[str] = []
     for address in addresses:
@@ -73,6 +74,14 @@ def council_for_addresses(addresses: list[str]) -> Council | None:
     for slug in slugs:
         if slug in councils:
             return councils[slug]
+    # Otherwise the council whose people the email went to, if they all work for one.
+    council_ids = set(
+        Person.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=addresses, anonymised_at__isnull=True)
+        .values_list("council_id", flat=True)
+    )
+    if len(council_ids) == 1:
+        return Council.objects.get(pk=council_ids.pop())
     return None
 
 

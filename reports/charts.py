@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 # GOV.UK colours with at least 3:1 contrast against white, so bars are visible to everyone.
 SERIES_COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#4c2c92")
 
-WIDTH = 640
+WIDTH = 640  # a full-width chart; a chart beside its table is narrower (COMPACT_WIDTH)
+COMPACT_WIDTH = 480
 LABEL_WIDTH = 210
+COMPACT_LABEL_WIDTH = 196
 VALUE_GAP = 6
 VALUE_ROOM = 44
 BAR_HEIGHT = 18
@@ -75,14 +77,18 @@ def bar_chart(
     title: str,
     categories: list[str],
     series: list[tuple[str, list[float]]],
+    compact: bool = False,
 ) -> BarChart:
-    """A horizontal grouped bar chart: one group per category, one bar per series."""
+    """A horizontal grouped bar chart: one group per category, one bar per series. A compact
+    chart is drawn narrower so that, beside its table, its text stays at reading size."""
+    width = COMPACT_WIDTH if compact else WIDTH
+    label_width = COMPACT_LABEL_WIDTH if compact else LABEL_WIDTH
     peak = max((v for _, values in series for v in values), default=0) or 1
-    plot_width = WIDTH - LABEL_WIDTH - VALUE_ROOM
+    plot_width = width - label_width - VALUE_ROOM
     legend: list[LegendItem] = []
     top = TOP
-    if len(series) > 1:
-        x = float(LABEL_WIDTH)
+    if len(series) > 1 and categories:
+        x = float(label_width)
         for index, (name, _) in enumerate(series):
             legend.append(LegendItem(label=name, colour=SERIES_COLOURS[index], x=x))
             x += 24 + 8 * len(name) + 20
@@ -94,17 +100,17 @@ def bar_chart(
         group = Group(label=category, label_y=y + group_height / 2 + 5)
         for s_index, (name, values) in enumerate(series):
             value = values[c_index] if c_index < len(values) else 0
-            width = plot_width * (value / peak)
+            length = plot_width * (value / peak)
             bar_y = y + s_index * (BAR_HEIGHT + BAR_GAP)
             group.bars.append(
                 Bar(
-                    x=LABEL_WIDTH,
+                    x=label_width,
                     y=bar_y,
-                    width=round(width, 1),
+                    width=round(length, 1),
                     height=BAR_HEIGHT,
                     colour=SERIES_COLOURS[s_index % len(SERIES_COLOURS)],
                     value=value,
-                    value_x=round(LABEL_WIDTH + width + VALUE_GAP, 1),
+                    value_x=round(label_width + length + VALUE_GAP, 1),
                     value_y=bar_y + BAR_HEIGHT - 4,
                     series=name,
                 )
@@ -123,11 +129,11 @@ def bar_chart(
         id=chart_id,
         title=title,
         desc=desc,
-        width=WIDTH,
+        width=width,
         height=max(y, top + 30),
         groups=groups,
         legend=legend,
-        label_x=LABEL_WIDTH - 8,
-        axis_x=LABEL_WIDTH,
+        label_x=label_width - 8,
+        axis_x=label_width,
         empty=not categories,
     )

@@ -28,10 +28,15 @@ SHORT_CASE_TYPES = {
 }
 # (name, label, GOV.UK input width) for each box of a date input.
 DATE_PARTS = (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4))
-CHART_ROWS = 15  # the backlog chart shows the busiest handlers; its table lists them all
+CHART_ROWS = 15
+# Tables too wide to sit beside their chart: the chart goes above them, full width.
+FULL_WIDTH = (
+    "clocks",
+    "backlog",
+)  # the backlog chart shows the busiest handlers; its table lists them all
 
 
-def _short(label: str, limit: int = 30) -> str:
+def _short(label: str, limit: int = 28) -> str:
     label = SHORT_CASE_TYPES.get(label, label)
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
@@ -65,6 +70,7 @@ def _chart_for(table: Table) -> BarChart:
         title=table.caption,
         categories=categories,
         series=series,  # type: ignore[arg-type]
+        compact=table.name not in FULL_WIDTH,
     )
 
 
@@ -126,7 +132,10 @@ def _respond(
         if name not in TABLE_NAMES:
             raise Http404("No such table.")
         return _csv(report.tables[name], report, scope)
-    sections = [(report.tables[name], _chart_for(report.tables[name])) for name in TABLE_NAMES]
+    sections = [
+        (report.tables[name], _chart_for(report.tables[name]), name in FULL_WIDTH)
+        for name in TABLE_NAMES
+    ]
     query = form.query_string()
     return render(
         request,

@@ -273,3 +273,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # The address is REMOTE_ADDR (django-ipware is not installed): X-Forwarded-For is never trusted,
 # so a caller cannot rotate a forged address to dodge the count.
+
+# -- Inbound email (inbound/): the gateway's shared token, council addresses, size limit --------
+INBOUND_EMAIL_TOKEN = env("INBOUND_EMAIL_TOKEN", default="")
+# "concerns@maldon.gov.uk=maldon,standards@lancaster.gov.uk=lancaster"
+INBOUND_EMAIL_ADDRESSES = env.dict("INBOUND_EMAIL_ADDRESSES", default={})
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024)
