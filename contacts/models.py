@@ -285,7 +285,11 @@ class RoleAssignment(models.Model):
         council = getattr(self, "council", None)
         person = getattr(self, "person", None)
         if council is not None and person is not None:
-            if council.is_parish and self.role in BORROWED_ROLES and person.council_id == council.pk:
+            if (
+                council.is_parish
+                and self.role in BORROWED_ROLES
+                and person.council_id == council.pk
+            ):
                 errors["role"] = (
                     f"{council.name} is a parish: its Monitoring Officer is lent by "
                     f"{council.monitoring_officer_source.name}."
