@@ -450,3 +450,35 @@ def test_import_shows_schema_errors_and_saves_nothing(client, world, council_adm
     world.council.refresh_from_db()
     assert world.council.name != "Renamed"
     assert not VariantEvent.objects.filter(action=VariantEventAction.IMPORTED).exists()
+
+
+# -- the shipped councils -----------------------------------------------------------------------
+SHIPPED = ["maldon", "hounslow", "lancaster", "halstead", "west-lavington"]
+
+
+def test_shipped_councils_pass_every_rule_round_trip_and_preview(client, councils):
+    # One test: loading the shipped councils is the slow part.
+    client.force_login(UserFactory(is_superuser=True))
+    published = ProtocolVariant.objects.filter(status=VariantStatus.PUBLISHED)
+    assert published.count() == 14  # DESIGN.md: Maldon 4, Hounslow 2, Lancaster 4, parishes 2 each
+    for variant in published.select_related("council"):
+        assert vs.variant_problems(variant) == [], variant
+    for slug in SHIPPED:
+        council = councils[slug]
+        before = config_io.export_council(council)
+        response = client.get(reverse("variants:export", args=[slug]))
+        upload = SimpleUploadedFile(f"{slug}.yaml", response.content, "application/yaml")
+        response = client.post(reverse("variants:import", args=[slug]), {"file": upload})
+        assert response.status_code == 302, slug
+        assert config_io.export_council(council) == before, slug
+
+    # West Lavington 4.2: Wiltshire Council's Monitoring Officer, lent to the parish.
+    variant = ProtocolVariant.objects.get(
+        council__slug="west-lavington",
+        case_type=CaseType.OFFICER_CONCERN_ABOUT_MEMBER,
+        status=VariantStatus.PUBLISHED,
+    )
+    rows = vs.preview_variant(variant=variant)
+    mo_row = next(r for r in rows if r.step.state == "monitoring_officer")
+    assert mo_row.borrowed_from == councils["wiltshire"]
+    assert "Lent by Wiltshire Council" in text(client.get(url("preview", variant)))
