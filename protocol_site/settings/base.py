@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "reports",
     "inbound",
     "axes",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clocks.tasks.sweep_deadlines",
         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
     },
+    "apply-retention": {"task": "protocol_site.tasks.apply_retention", "schedule": 86400.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -157,12 +159,20 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 REMINDER_WORKING_DAYS_BEFORE = env.int("REMINDER_WORKING_DAYS_BEFORE", default=1)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# The API (docs/api.md); errors and schema in protocol_site/api/.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies are read up to DATA_UPLOAD_MAX_MEMORY_SIZE; beyond it a 413 (DRF reads the
+    # stream itself, so Django's own limit never applies to a JSON body).
+    "DEFAULT_PARSER_CLASSES": [
+        "protocol_site.api.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "protocol_site.api.pagination.DefaultPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -174,17 +184,41 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
         "user": env("API_THROTTLE_USER", default="1200/minute"),
+        # POST /api/token/ checks a password: per client address, far stricter.
+        "token": env("API_THROTTLE_TOKEN", default="10/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Protocol API",
-    "DESCRIPTION": "Member/Officer Protocol cases, clocks and information requests.",
+    "DESCRIPTION": "Member/Officer Protocol cases, clocks, registers and information requests. "
+    "Send `Authorization: Token <token>` (get one with `POST /api/token/` or on your account "
+    'page). Errors are JSON: 400 `{"field": ["message"]}` or `{"detail"}`; '
+    '401/403/404/409 `{"detail"}`. Unknown fields in a request body are ignored.',
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Stable names for choice sets used by more than one serializer (otherwise hashed names such
+    # as `Kind3b8Enum` that change with the code).
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.models.CaseState",
+        "CaseTypeEnum": "cases.models.CaseType",
+        "DeadlineKindEnum": "cases.models.ClockKind",
+        "RoleEnum": "contacts.models.Role",
+        "PersonKindEnum": "contacts.models.PersonKind",
+        "InfoRequestStateEnum": "info_requests.models.InfoRequestState",
+        "RefusalReasonEnum": "info_requests.models.RefusalReason",
+        "FoiOutcomeEnum": "info_requests.models.FoiOutcome",
+        "ReviewOutcomeEnum": "info_requests.models.ReviewOutcome",
+        "ApproachKindEnum": "registers.models.ApproachKind",
+        "WardNotificationKindEnum": "registers.models.WardNotificationKind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "protocol_site.api.schema.document_errors",
+    ],
 }
 
 GUARDIAN_RAISE_403 = False

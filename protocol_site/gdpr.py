@@ -1,0 +1,498 @@
+"""Data protection (UK GDPR): subject-access export and the retention sweep (SECURITY.md).
+
+Subject access (Article 15): `subject_access_export(person=..., actor=...)` gathers everything
+the service holds about one person — the person, their roles, every case they raised, are the
+subject of or handled (with all its events and notes, internal ones included and marked: the
+Monitoring Officer decides what is exempt before disclosure), what they did on other cases,
+their information requests, and every register entry that names them (found by walking every
+model's foreign keys to Person, so a new register is included without changing this file). The
+export is recorded in Django's admin log (LogEntry), visible on the person's admin history.
+
+Retention (Article 5(1)(e)): each council keeps closed cases `Council.retention_years` (default
+6) after closing. `apply_retention()` anonymises older ones and keeps the statistics: council,
+case type, state, channel, every date, the ladder steps and clocks stay; the free text (summary,
+outcome, notes, reasons, drafts), attachments, email addresses and the link to the people go.
+Parties and handlers are replaced by one "Anonymised councillor/officer" placeholder per council.
+
+The audit trail is append-only by a database trigger (cases/migrations/0003_...). The sweep is
+the one writer allowed past it, for UPDATE only, by `SET LOCAL protocol.retention = 'on'` in its
+own transaction: it blanks each event's free text and actor, re-seals the case's hash chain and
+appends an `anonymised` event that records the chain head it replaced, so `verify_audit` still
+passes and the anonymisation itself stays on the record.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.db import connection, models, transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from contacts.models import Council, Person, PersonKind
+
+ANONYMISED = "[anonymised]"
+ANONYMISED_ACTOR = "Anonymised"
+SYSTEM_USERNAME = "protocol-automatic"
+# Event `data` keys that hold no personal data and are kept for statistics.
+KEPT_EVENT_DATA = frozenset(
+    {"variant", "version", "channel", "step", "due_at", "from", "to", "days", "late", "attachments"}
+)
+# Register models and the key their audit events use (registers.models.Register).
+REGISTER_KEYS = {
+    "contacts.personalrelationship": "relationship",
+    "registers.briefing": "briefing",
+    "registers.declinedattendance": "declined_attendance",
+    "registers.improperapproach": "improper_approach",
+    "registers.officerhelprequest": "officer_help",
+    "registers.wardnotification": "ward_notification",
+    "registers.interestadvice": "interest_advice",
+}
+# Exported on their own, not in the generic walk.
+SPECIFIC_MODELS = frozenset(
+    {
+        "cases.case",
+        "cases.caseassignment",
+        "info_requests.inforequest",
+        "contacts.roleassignment",
+    }
+)
+
+
+# == subject access ==============================================================================
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        return f"<{len(value)} bytes not shown>"
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, list | dict | str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _row(obj: models.Model) -> dict[str, Any]:
+    """Every concrete field of `obj`: foreign keys as their text, files as their name."""
+    out: dict[str, Any] = {"id": obj.pk}
+    for f in obj._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        if isinstance(f, models.ForeignKey):
+            related = getattr(obj, f.name)
+            out[f.name] = str(related) if related is not None else None
+        elif isinstance(f, models.FileField):
+            file = getattr(obj, f.name)
+            out[f.name] = file.name if file else None
+        else:
+            out[f.name] = _value(getattr(obj, f.attname))
+    return out
+
+
+def _event(event: Any) -> dict[str, Any]:
+    return {
+        "at": event.at.isoformat(),
+        "actor": event.actor_name,
+        "action": event.action,
+        "from_state": getattr(event, "from_state", ""),
+        "to_state": getattr(event, "to_state", ""),
+        "reason": getattr(event, "reason", getattr(event, "description", "")),
+    }
+
+
+def _cases(person: Person) -> list[dict[str, Any]]:
+    from cases.models import Case
+
+    cases = (
+        Case.objects.filter(
+            Q(raised_by=person)
+            | Q(about=person)
+            | Q(handler=person)
+            | Q(assignments__person=person)
+        )
+        .distinct()
+        .select_related("council", "raised_by", "about", "handler")
+        .prefetch_related("events", "notes__attachments", "assignments")
+        .order_by("received_at", "pk")
+    )
+    out = []
+    for case in cases:
+        relation = [
+            label
+            for label, holds in (
+                ("raised_by", case.raised_by_id == person.pk),
+                ("about", case.about_id == person.pk),
+                ("handler", case.handler_id == person.pk),
+                ("past_handler", any(a.person_id == person.pk for a in case.assignments.all())),
+            )
+            if holds
+        ]
+        out.append(
+            {
+                "reference": case.reference,
+                "council": case.council.name,
+                "case_type": case.get_case_type_display(),
+                "state": case.get_state_display(),
+                "your_part": relation,
+                "raised_by": str(case.raised_by),
+                "about": str(case.about),
+                "handler": str(case.handler) if case.handler else None,
+                "channel": case.get_channel_display(),
+                "received_at": case.received_at.isoformat(),
+                "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+                "summary": case.summary,
+                "outcome": case.outcome,
+                "events": [_event(e) for e in case.events.all()],
+                "notes": [
+                    {
+                        "at": note.created_at.isoformat(),
+                        "author": note.author_name,
+                        "visibility": note.visibility,
+                        "body": note.body,
+                        "attachments": [a.original_name for a in note.attachments.all()],
+                    }
+                    for note in case.notes.all()
+                ],
+            }
+        )
+    return out
+
+
+def _actions_elsewhere(person: Person, case_refs: set[str]) -> list[dict[str, Any]]:
+    """What the person did (as a login) on cases not already exported."""
+    from cases.models import CaseEvent
+
+    if person.user_id is None:
+        return []
+    events = (
+        CaseEvent.objects.filter(actor_id=person.user_id)
+        .exclude(case__reference__in=case_refs)
+        .select_related("case")
+        .order_by("at", "pk")
+    )
+    return [{"case": e.case.reference, "at": e.at.isoformat(), "action": e.action} for e in events]
+
+
+def _info_requests(person: Person) -> list[dict[str, Any]]:
+    from info_requests.models import InfoRequest
+
+    requests = (
+        InfoRequest.objects.filter(requested_by=person)
+        .select_related("council")
+        .prefetch_related("events")
+        .order_by("received_at", "pk")
+    )
+    return [
+        {
+            "reference": r.reference,
+            "council": r.council.name,
+            "state": r.get_state_display(),
+            "route": r.route,
+            "description": r.description,
+            "received_at": r.received_at.isoformat(),
+            "events": [_event(e) for e in r.events.all()],
+        }
+        for r in requests
+    ]
+
+
+def _person_links() -> Iterable[tuple[type[models.Model], str]]:
+    """(model, field name) for every foreign key or many-to-many to Person, in every app."""
+    for model in apps.get_models():
+        if model._meta.label_lower in SPECIFIC_MODELS:
+            continue
+        for f in model._meta.get_fields():
+            if (
+                isinstance(f, models.ForeignKey | models.ManyToManyField)
+                and f.related_model is Person
+            ):
+                yield model, f.name
+
+
+def _register_entries(person: Person) -> list[dict[str, Any]]:
+    from registers.models import RegisterEvent
+
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    for model, name in _person_links():
+        for obj in model._default_manager.filter(**{name: person}).distinct():
+            key = (model._meta.label_lower, obj.pk)
+            entry = found.setdefault(
+                key,
+                {
+                    "register": str(model._meta.verbose_name_plural).capitalize(),
+                    "id": obj.pk,
+                    "named_as": [],
+                    "fields": _row(obj),
+                    "events": [],
+                },
+            )
+            entry["named_as"].append(name)
+    for (label, pk), entry in found.items():
+        register = REGISTER_KEYS.get(label)
+        if register:
+            entry["events"] = [
+                _event(e)
+                for e in RegisterEvent.objects.filter(register=register, object_id=pk).order_by(
+                    "at", "pk"
+                )
+            ]
+    return sorted(found.values(), key=lambda e: (e["register"], e["id"]))
+
+
+def subject_access_export(*, person: Person, actor: Any) -> dict[str, Any]:
+    """Everything held about `person`, as plain JSON-ready data; the export is logged."""
+    cases = _cases(person)
+    export = {
+        "generated_at": timezone.now().isoformat(),
+        "generated_by": getattr(actor, "username", None) or "Protocol (automatic)",
+        "person": {
+            **_row(person),
+            "council": person.council.name,
+            "login": person.user.get_username() if person.user else None,
+        },
+        "roles": [
+            {
+                "role": ra.get_role_display(),
+                "council": ra.council.name,
+                "capacity": ra.capacity,
+                "starts_on": ra.starts_on.isoformat(),
+                "ends_on": ra.ends_on.isoformat() if ra.ends_on else None,
+            }
+            for ra in person.role_assignments.select_related("council").order_by("starts_on")
+        ],
+        "cases": cases,
+        "actions_on_other_cases": _actions_elsewhere(person, {c["reference"] for c in cases}),
+        "info_requests": _info_requests(person),
+        "register_entries": _register_entries(person),
+    }
+    _log(
+        actor,
+        person,
+        f"Subject access export: {len(cases)} case(s), {len(export['info_requests'])} "
+        f"information request(s), {len(export['register_entries'])} register entr(y/ies).",
+    )
+    return export
+
+
+def render_export_html(export: dict[str, Any]) -> str:
+    """The human-readable copy of an export (templates/gdpr/subject_access.html)."""
+    return render_to_string("gdpr/subject_access.html", {"export": export})
+
+
+def _log(actor: Any, obj: models.Model, message: str) -> None:
+    """Django's admin log is the audit record for actions on a person or a council."""
+    user_id = getattr(actor, "pk", None)
+    if user_id is None:
+        from django.contrib.auth import get_user_model
+
+        # LogEntry needs a user: automatic runs (beat) are logged against an inactive login
+        # that cannot sign in.
+        system, created = get_user_model().objects.get_or_create(
+            username=SYSTEM_USERNAME, defaults={"is_active": False}
+        )
+        if created:
+            system.set_unusable_password()
+            system.save(update_fields=["password"])
+        user_id = system.pk
+    LogEntry.objects.log_actions(
+        user_id=user_id,
+        queryset=type(obj)._default_manager.filter(pk=obj.pk),
+        action_flag=CHANGE,
+        change_message=message,
+        single_object=True,
+    )
+
+
+# == retention ===================================================================================
+@dataclass
+class RetentionResult:
+    anonymised: list[str] = field(default_factory=list)  # case references
+    by_council: dict[str, int] = field(default_factory=dict)
+
+
+def retention_cutoff(council: Council, now: datetime.datetime) -> datetime.datetime:
+    """Closed before this moment means past retention (close + N years; 29 Feb → 28 Feb)."""
+    years = council.retention_years
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:
+        return now.replace(year=now.year - years, day=28)
+
+
+def cases_due_for_retention(*, now: datetime.datetime | None = None) -> QuerySet[Any]:
+    from cases.models import CLOSED_STATES, Case, EventAction
+
+    now = now or timezone.now()
+    due = Q(pk__in=[])
+    for council in Council.objects.all():
+        due |= Q(council=council, closed_at__lt=retention_cutoff(council, now))
+    return (
+        Case.objects.filter(due, state__in=list(CLOSED_STATES), closed_at__isnull=False)
+        .exclude(events__action=EventAction.ANONYMISED)
+        .order_by("closed_at", "pk")
+    )
+
+
+def placeholder(council: Council, kind: str) -> Person:
+    """The one anonymous stand-in per council and kind; pickers skip it (anonymised_at set)."""
+    person, _ = Person.objects.get_or_create(
+        council=council,
+        key=f"anonymised-{kind}",
+        defaults={
+            "kind": kind,
+            "name": f"{ANONYMISED_ACTOR} {PersonKind(kind).label.lower()}",
+            "job_title": ANONYMISED if kind == PersonKind.OFFICER else "",
+            "anonymised_at": timezone.now(),
+        },
+    )
+    return person
+
+
+def _allow_audit_rewrite(on: bool) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('protocol.retention', %s, true)", ["on" if on else "off"]
+            )
+
+
+def _reseal_events(case: Any) -> tuple[str, int]:
+    """Blank each event's free text and actor and recompute the chain; (old head, count)."""
+    from cases.models import CaseEvent
+
+    events = list(CaseEvent.objects.filter(case=case).order_by("at", "pk"))
+    old_head = events[-1].hash if events else ""
+    previous = ""
+    for event in events:
+        event.reason = ""
+        event.actor_id = None
+        event.actor_name = ANONYMISED_ACTOR
+        event.data = {k: v for k, v in event.data.items() if k in KEPT_EVENT_DATA}
+        event.previous_hash = previous
+        event.hash = event.compute_hash()
+        # A queryset update: CaseEvent.save() refuses existing rows, rightly.
+        CaseEvent.objects.filter(pk=event.pk).update(
+            reason=event.reason,
+            actor=None,
+            actor_name=event.actor_name,
+            data=event.data,
+            previous_hash=event.previous_hash,
+            hash=event.hash,
+        )
+        previous = event.hash
+    return old_head, len(events)
+
+
+@transaction.atomic
+def anonymise_case(*, case: Any, actor: Any = None) -> Any:
+    """Strip the personal data from one closed case, keep its statistics; audited.
+
+    The `anonymised` event is stamped with the real time (the chain is ordered by time)."""
+    from cases.audit import record_event
+    from cases.models import Attachment, Case, CaseAssignment, EventAction, Note
+    from clocks.models import AcknowledgementDraft, Notice
+
+    now = timezone.now()
+    case = (
+        Case.objects.select_for_update()
+        .select_related("council", "raised_by", "about")
+        .get(pk=case.pk)
+    )
+    council = case.council
+    stand_in = {
+        PersonKind.COUNCILLOR: placeholder(council, PersonKind.COUNCILLOR),
+        PersonKind.OFFICER: placeholder(council, PersonKind.OFFICER),
+    }
+    # Case fields: a queryset update, because the FSM-protected state must not be touched.
+    Case.objects.filter(pk=case.pk).update(
+        summary=ANONYMISED,
+        outcome=ANONYMISED if case.outcome else "",
+        handler_reason="",
+        raised_by=stand_in[PersonKind(case.raised_by.kind)],
+        about=stand_in[PersonKind(case.about.kind)],
+        handler=stand_in[PersonKind.OFFICER] if case.handler_id else None,
+        idempotency_key=None,
+        updated_at=now,
+    )
+    CaseAssignment.objects.filter(case=case).update(person=stand_in[PersonKind.OFFICER], reason="")
+    for attachment in Attachment.objects.filter(note__case=case):
+        attachment.file.delete(save=False)
+        attachment.delete()
+    Note.objects.filter(case=case).update(
+        body=ANONYMISED, author=None, author_name=ANONYMISED_ACTOR
+    )
+    Notice.objects.filter(deadline__case=case).update(recipients=[], last_error="")
+    AcknowledgementDraft.objects.filter(case=case).update(
+        body=ANONYMISED, subject=ANONYMISED, to_email=""
+    )
+    if apps.is_installed("inbound"):
+        inbound = apps.get_model("inbound", "InboundEmail")
+        inbound.objects.filter(case=case).update(
+            raw=b"",
+            body_text=ANONYMISED,
+            subject=ANONYMISED,
+            from_name="",
+            from_address="anonymised@invalid",
+            to_addresses=[],
+            cc_addresses=[],
+            attachments=[],
+            triage_reason="",
+            sender=None,
+            about=None,
+        )
+
+    _allow_audit_rewrite(True)
+    try:
+        old_head, count = _reseal_events(case)
+    finally:
+        _allow_audit_rewrite(False)
+    record_event(
+        case=case,
+        actor=actor,
+        action=EventAction.ANONYMISED,
+        reason=f"Anonymised under {council.name}'s retention policy "
+        f"(closed cases are kept {council.retention_years} years).",
+        data={
+            "retention_years": council.retention_years,
+            "events_resealed": count,
+            "replaced_chain_head": old_head,
+        },
+    )
+    return case
+
+
+def apply_retention(
+    *, now: datetime.datetime | None = None, actor: Any = None, dry_run: bool = False
+) -> RetentionResult:
+    """Anonymise every closed case past its council's retention period, one transaction each."""
+    now = now or timezone.now()
+    result = RetentionResult()
+    for case in cases_due_for_retention(now=now).select_related("council"):
+        if not dry_run:
+            anonymise_case(case=case, actor=actor)
+        result.anonymised.append(case.reference)
+        result.by_council[case.council.slug] = result.by_council.get(case.council.slug, 0) + 1
+    if not dry_run:
+        for slug, count in result.by_council.items():
+            _log(
+                actor,
+                Council.objects.get(slug=slug),
+                f"Retention: anonymised {count} closed case(s).",
+            )
+    return result
+
+
+__all__ = [
+    "RetentionResult",
+    "anonymise_case",
+    "apply_retention",
+    "cases_due_for_retention",
+    "render_export_html",
+    "subject_access_export",
+]

@@ -1,0 +1,266 @@
+"""UK GDPR: a subject-access export of everything about one person (JSON and readable HTML,
+audited), and the per-council retention sweep that anonymises old closed cases while keeping
+the statistics and an intact, re-sealed audit chain."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from cases import services as case_services
+from cases.models import Attachment, Case, CaseEvent, CaseState, EventAction, Note
+from contacts.models import Person
+from info_requests import services as info_services
+from protocol_site import gdpr
+from protocol_site.audit_chain import verify_audit_chains
+from registers import services as register_services
+from tests.cases.factories import build_world, open_test_case
+from tests.info_requests.factories import InformationPolicyFactory
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now()
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+@pytest.fixture
+def history(world):
+    """The councillor raised a case (with notes and a PDF), asked for information and declared
+    a relationship; another case between other people does not involve them."""
+    case = open_test_case(world, summary="Cllr raised the planning delay with the officer.")
+    case_services.add_note(
+        case=case,
+        actor=world.user("clerk"),
+        body="Internal: the officer is on leave.",
+        visibility="internal",
+        files=[SimpleUploadedFile("letter.pdf", b"%PDF-1.4 letter", "application/pdf")],
+    )
+    case_services.add_note(
+        case=case, actor=world.user("clerk"), body="Shared: meeting booked.", visibility="shared"
+    )
+    other = open_test_case(
+        world, raised_by="councillor2", about="officer2", summary="Not about the councillor."
+    )
+    InformationPolicyFactory(council=world.council)
+    request = info_services.create_info_request(
+        council=world.council,
+        requested_by=world["councillor"],
+        description="Background papers to the car parks report",
+        received_at=NOW - datetime.timedelta(days=1),
+        actor=world.user("councillor"),
+    )
+    relationship = register_services.declare_relationship(
+        actor=world.user("councillor"),
+        person=world["councillor"],
+        related_person=world["officer2"],
+        nature="Sibling",
+        declared_on=datetime.date(2026, 1, 5),
+    )
+    return {"case": case, "other": other, "request": request, "relationship": relationship}
+
+
+# -- subject access ------------------------------------------------------------------------------
+def test_the_export_holds_everything_about_the_person(world, history):
+    person = world["councillor"]
+    export = gdpr.subject_access_export(person=person, actor=world.user("mo"))
+
+    assert export["person"]["name"] == person.name
+    assert export["person"]["login"] == world.user("councillor").username
+    refs = [c["reference"] for c in export["cases"]]
+    assert refs == [history["case"].reference]
+    assert history["other"].reference not in json.dumps(export)
+    case = export["cases"][0]
+    assert case["your_part"] == ["raised_by"]
+    assert case["summary"] == "Cllr raised the planning delay with the officer."
+    assert {n["visibility"] for n in case["notes"]} == {"internal", "shared"}
+    assert ["letter.pdf"] in [n["attachments"] for n in case["notes"]]
+    assert [e["action"] for e in case["events"]][0] == EventAction.OPENED
+    assert [r["reference"] for r in export["info_requests"]] == [history["request"].reference]
+    assert export["info_requests"][0]["events"]
+    entries = {(e["register"], e["id"]) for e in export["register_entries"]}
+    assert ("Personal relationships", history["relationship"].pk) in entries
+    relationship = next(e for e in export["register_entries"] if e["register"].startswith("Pers"))
+    assert "person" in relationship["named_as"]
+    assert relationship["events"][0]["action"] == "declared"
+    json.dumps(export)  # JSON-ready
+
+
+def test_the_handler_sees_the_cases_they_handled(world, history):
+    export = gdpr.subject_access_export(person=world["director"], actor=None)
+    parts = {c["reference"]: c["your_part"] for c in export["cases"]}
+    assert "handler" in parts[history["case"].reference]
+
+
+def test_the_export_is_audited(world, history):
+    gdpr.subject_access_export(person=world["councillor"], actor=world.user("mo"))
+    entry = LogEntry.objects.get(
+        object_id=str(world["councillor"].pk), content_type__model="person"
+    )
+    assert entry.user == world.user("mo")
+    assert "Subject access export: 1 case(s), 1 information request(s)" in entry.change_message
+
+
+def test_the_command_writes_json_and_html(world, history, tmp_path, capsys):
+    person = world["councillor"]
+    call_command(
+        "subject_access_export", person=person.pk, by=world.user("mo").username, out=tmp_path
+    )
+
+    data = json.loads((tmp_path / f"subject-access-{person.pk}.json").read_text())
+    assert data["cases"][0]["reference"] == history["case"].reference
+    html = (tmp_path / f"subject-access-{person.pk}.html").read_text()
+    assert f"Personal data held about {person.name}" in html
+    assert history["case"].reference in html
+    assert "Internal: the officer is on leave." in html
+    assert history["request"].reference in html
+    assert "Personal relationships" in html
+    assert "<script" not in html
+    assert "Wrote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"person": 999999, "by": "nobody"}, "no person"), ({"by": "nobody"}, "no active login")],
+)
+def test_the_command_refuses_unknown_people_and_logins(world, tmp_path, options, message):
+    from django.core.management import CommandError
+
+    options = {"person": world["councillor"].pk, **options}
+    with pytest.raises(CommandError, match=message):
+        call_command("subject_access_export", out=tmp_path, **options)
+
+
+# -- retention ----------------------------------------------------------------------------------
+def _closed(world, *, years_ago: float, **kwargs) -> Case:
+    case = open_test_case(world, **kwargs)
+    case_services.add_note(
+        case=case,
+        actor=world.user("clerk"),
+        body="Spoke to Cllr about their health.",
+        visibility="internal",
+        files=[SimpleUploadedFile("gp.pdf", b"%PDF-1.4 sick note", "application/pdf")],
+    )
+    case_services.escalate_case(case=case, actor=world.user("mo"), reason="Named reason text.")
+    case = case_services.resolve_case(
+        case=Case.objects.get(pk=case.pk), actor=world.user("mo"), outcome="Apology given."
+    )
+    closed_at = NOW - datetime.timedelta(days=int(365.25 * years_ago))
+    Case.objects.filter(pk=case.pk).update(closed_at=closed_at)
+    return Case.objects.get(pk=case.pk)
+
+
+def test_cases_closed_longer_than_the_council_keeps_them_are_anonymised(world):
+    old = _closed(world, years_ago=6.2)
+    recent = _closed(world, years_ago=5.5)
+    stats_before = (old.council_id, old.case_type, old.state, old.channel, old.received_at)
+    closed_before = old.closed_at
+    events_before = list(CaseEvent.objects.filter(case=old).values_list("action", "at"))
+
+    result = gdpr.apply_retention(now=NOW)
+
+    assert result.anonymised == [old.reference]
+    assert result.by_council == {world.council.slug: 1}
+    old.refresh_from_db()
+    # Statistics are kept.
+    assert (old.council_id, old.case_type, old.state, old.channel, old.received_at) == (
+        stats_before
+    )
+    assert old.state == CaseState.RESOLVED
+    assert old.closed_at == closed_before
+    kept = list(CaseEvent.objects.filter(case=old).values_list("action", "at"))
+    assert kept[: len(events_before)] == events_before
+    assert kept[-1][0] == EventAction.ANONYMISED
+    # Personal data is gone.
+    assert old.summary == gdpr.ANONYMISED
+    assert old.outcome == gdpr.ANONYMISED
+    assert old.raised_by.name == "Anonymised councillor"
+    assert old.about.name == "Anonymised officer"
+    assert old.handler.name == "Anonymised officer"
+    assert old.raised_by.anonymised_at is not None
+    assert set(Note.objects.filter(case=old).values_list("body", flat=True)) == {gdpr.ANONYMISED}
+    assert not Attachment.objects.filter(note__case=old).exists()
+    texts = " ".join(
+        f"{e.reason} {e.actor_name} {json.dumps(e.data)}"
+        for e in CaseEvent.objects.filter(case=old).exclude(action=EventAction.ANONYMISED)
+    )
+    for secret in ("Named reason text", "Apology given", "health", world["councillor"].name):
+        assert secret not in texts
+    assert not CaseEvent.objects.filter(case=old, actor__isnull=False).exists()
+    # The recent case is untouched.
+    recent.refresh_from_db()
+    assert recent.summary != gdpr.ANONYMISED
+    assert Attachment.objects.filter(note__case=recent).count() == 1
+    # The chain was re-sealed and says so.
+    assert verify_audit_chains().intact
+    anonymised = CaseEvent.objects.get(case=old, action=EventAction.ANONYMISED)
+    assert anonymised.data["retention_years"] == 6
+    assert len(anonymised.data["replaced_chain_head"]) == 64
+    assert "retention policy" in anonymised.reason
+    # Audited per council.
+    assert (
+        "Retention: anonymised 1 closed case(s)."
+        in LogEntry.objects.get(
+            object_id=str(world.council.pk), content_type__model="council"
+        ).change_message
+    )
+
+
+def test_retention_follows_the_councils_setting_and_runs_once(world):
+    world.council.retention_years = 2
+    world.council.save()
+    case = _closed(world, years_ago=3)
+
+    assert gdpr.apply_retention(now=NOW).anonymised == [case.reference]
+    assert gdpr.apply_retention(now=NOW).anonymised == []
+    assert CaseEvent.objects.filter(case=case, action=EventAction.ANONYMISED).count() == 1
+
+
+def test_open_cases_are_never_anonymised(world):
+    case = open_test_case(world, received_at=NOW - datetime.timedelta(days=365 * 10))
+    assert gdpr.apply_retention(now=NOW).anonymised == []
+    case.refresh_from_db()
+    assert case.summary != gdpr.ANONYMISED
+
+
+def test_the_person_export_no_longer_lists_an_anonymised_case(world):
+    case = _closed(world, years_ago=7)
+    gdpr.apply_retention(now=NOW)
+    export = gdpr.subject_access_export(person=world["councillor"], actor=None)
+    assert case.reference not in [c["reference"] for c in export["cases"]]
+
+
+def test_the_command_has_a_dry_run(world, capsys):
+    case = _closed(world, years_ago=7)
+    call_command("apply_retention", dry_run=True)
+    assert "Would anonymise 1 case(s)." in capsys.readouterr().out
+    assert Case.objects.get(pk=case.pk).summary != gdpr.ANONYMISED
+    call_command("apply_retention")
+    assert "Anonymised 1 case(s)." in capsys.readouterr().out
+    assert Case.objects.get(pk=case.pk).summary == gdpr.ANONYMISED
+
+
+def test_the_trigger_bypass_ends_with_the_retention_run(world):
+    """After the sweep, the same transaction cannot edit events any more."""
+    case = _closed(world, years_ago=7)
+    gdpr.apply_retention(now=NOW)
+    event = CaseEvent.objects.filter(case=case).first()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_caseevent SET reason = 'x' WHERE id = %s", [event.pk])
+
+
+def test_placeholders_are_not_offered_in_pickers(world):
+    _closed(world, years_ago=7)
+    gdpr.apply_retention(now=NOW)
+    placeholders = Person.objects.filter(key__startswith="anonymised-")
+    assert placeholders.count() == 2
+    assert not placeholders.filter(anonymised_at__isnull=True).exists()
