@@ -63,11 +63,16 @@ def _step(variant: ProtocolVariant, step_pk: int) -> VariantStep:
     return get_object_or_404(variant.steps.prefetch_related("clocks"), pk=step_pk)
 
 
-def _refused(request: HttpRequest, variant: ProtocolVariant, message: str) -> HttpResponse:
+def _refused(
+    request: HttpRequest,
+    variant: ProtocolVariant,
+    message: str,
+    heading: str = "This route cannot be changed",
+) -> HttpResponse:
     return render(
         request,
         "variants/refused.html",
-        {"council": variant.council, "variant": variant, "message": message},
+        {"council": variant.council, "variant": variant, "message": message, "heading": heading},
         status=409,
     )
 
@@ -504,7 +509,12 @@ def diff(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         .order_by("-version")
     )
     if not versions:
-        return _refused(request, variant, "There is no other version of this route to compare.")
+        return _refused(
+            request,
+            variant,
+            "There is no other version of this route to compare with yet.",
+            heading="Nothing to compare",
+        )
     default = next((v for v in versions if v.status == VariantStatus.PUBLISHED), versions[0])
     form = DiffForm(request.GET or None, versions=versions, initial={"against": default.pk})
     against = default

@@ -482,3 +482,10 @@ def test_shipped_councils_pass_every_rule_round_trip_and_preview(client, council
     mo_row = next(r for r in rows if r.step.state == "monitoring_officer")
     assert mo_row.borrowed_from == councils["wiltshire"]
     assert "Lent by Wiltshire Council" in text(client.get(url("preview", variant)))
+
+
+def test_diff_of_a_route_with_one_version_says_so(client, world, council_admin):
+    client.force_login(council_admin)
+    response = client.get(url("diff", world.variants[CaseType.OFFICER_CONCERN_ABOUT_MEMBER]))
+    assert response.status_code == 409
+    assert "Nothing to compare" in text(response)
