@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from protocol_site.errors import ActionNotAllowed
 
-from . import services
+from . import variant_services
 from .models import (
     Attachment,
     Case,
@@ -68,7 +68,7 @@ class ProtocolVariantAdmin(admin.ModelAdmin):
     def publish(self, request: HttpRequest, queryset: QuerySet[ProtocolVariant]) -> None:
         for variant in queryset:
             try:
-                services.publish_variant(variant=variant, actor=request.user)
+                variant_services.publish_draft(variant=variant, actor=request.user)
             except (ActionNotAllowed, ValidationError) as exc:
                 self.message_user(request, f"{variant}: {exc}", messages.ERROR)
             else:
@@ -78,7 +78,12 @@ class ProtocolVariantAdmin(admin.ModelAdmin):
     def new_version(self, request: HttpRequest, queryset: QuerySet[ProtocolVariant]) -> None:
         for variant in queryset:
             try:
-                draft = services.draft_new_version(variant=variant, actor=request.user)
+                draft = variant_services.start_draft(
+                    council=variant.council,
+                    case_type=variant.case_type,
+                    actor=request.user,
+                    source=variant,
+                )
             except ActionNotAllowed as exc:
                 self.message_user(request, str(exc), messages.ERROR)
             else:

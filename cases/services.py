@@ -688,9 +688,16 @@ TRANSITION_LABELS = {
 }
 
 
-def available_transitions(*, case: Case, user: User) -> list[dict[str, Any]]:
-    """The transitions `user` may take on `case` now, as `{"name", "label", "target"}`."""
-    s = standing(user, case, admin_ids=administered_council_ids(user))
+def available_transitions(
+    *, case: Case, user: User, admin_ids: set[int] | None = None
+) -> list[dict[str, Any]]:
+    """The transitions `user` may take on `case` now, as `{"name", "label", "target"}`.
+
+    `admin_ids`: the caller's `administered_council_ids(user)` if it has them already (the
+    case page asks once per request; issue #10 query budget)."""
+    if admin_ids is None:
+        admin_ids = administered_council_ids(user)
+    s = standing(user, case, admin_ids=admin_ids)
     result: list[dict[str, Any]] = []
 
     def add(name: str, label: str, target: str) -> None:
@@ -787,40 +794,6 @@ def send_case_notification(*, case_id: int, event_id: int) -> int:
 
 
 # -- protocol variants (the admin's "publish" and "new version") --------------------------------
-@transaction.atomic
-def draft_new_version(*, variant: ProtocolVariant, actor: User | None) -> ProtocolVariant:
-    """Copy a variant, steps and clocks included, as the next draft version. Published versions
-    are never edited: a change is a new version, and open cases keep the one they started on."""
-    if ProtocolVariant.objects.filter(
-        council=variant.council, case_type=variant.case_type, status=VariantStatus.DRAFT
-    ).exists():
-        raise ActionNotAllowed(
-            f"{variant.council.name} already has a draft route for {variant.case_type}: edit it."
-        )
-    latest = (
-        ProtocolVariant.objects.filter(council=variant.council, case_type=variant.case_type)
-        .order_by("-version")
-        .values_list("version", flat=True)
-        .first()
-    ) or 0
-    steps = list(variant.steps.prefetch_related("clocks").order_by("position"))
-    draft = ProtocolVariant.objects.get(pk=variant.pk)
-    draft.pk = None
-    draft.version = latest + 1
-    draft.status = VariantStatus.DRAFT
-    draft.published_at = None
-    draft.published_by = None
-    draft.save()
-    for step in steps:
-        clocks = list(step.clocks.all())
-        step.pk = None
-        step.variant = draft
-        step.save()
-        for clock in clocks:
-            clock.pk = None
-            clock.step = step
-            clock.save()
-    return draft
 
 
 @transaction.atomic

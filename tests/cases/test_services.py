@@ -602,16 +602,21 @@ def test_borrowed_monitoring_officer_handles_a_parish_case():
 
 # -- variant versions ---------------------------------------------------------------------------
 def test_a_new_version_leaves_open_cases_on_theirs(world):
+    from cases import variant_services
     from cases.models import ProtocolVariant, VariantStatus
 
     case = open_test_case(world)
     old = case.variant
-    draft = services.draft_new_version(variant=old, actor=None)
+    draft = variant_services.start_draft(
+        council=old.council, case_type=old.case_type, actor=None, source=old
+    )
     assert (draft.version, draft.status) == (2, VariantStatus.DRAFT)
     assert [s.state for s in draft.ordered_steps()] == [s.state for s in old.ordered_steps()]
     assert draft.ordered_steps()[0].clocks.count() == 2
     with pytest.raises(ActionNotAllowed):
-        services.draft_new_version(variant=old, actor=None)
+        variant_services.start_draft(
+            council=old.council, case_type=old.case_type, actor=None, source=old
+        )
     # The council renames the first rung and publishes.
     first = draft.ordered_steps()[0]
     first.label = "The relevant Service Head"
