@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -250,6 +251,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["council", "state", "-received_at"]),
             models.Index(fields=["council", "-received_at", "-id"]),
             models.Index(fields=["handler", "state"]),
+            # Issue #10 (docs/adr/0004-performance.md): the list order across every council a
+            # user sees, so a page is an ordered index walk, not a sort of all visible cases;
+            # and the case page's case-insensitive reference lookup.
+            models.Index(fields=["-received_at", "-id"], name="case_received_order"),
+            models.Index(Upper("reference"), name="case_reference_upper"),
         ]
 
     def __str__(self) -> str:

@@ -128,9 +128,12 @@ def case_for(user: User, pk_or_reference: int | str) -> Case:
     # An id beyond bigint is no id (PostgreSQL would refuse the query): treat it as a reference.
     lookup = Q(pk=int(key)) if key.isdigit() and len(key) < 19 else Q(reference__iexact=key)
     try:
-        return qs.get(lookup)
+        case = qs.get(lookup)
     except Case.DoesNotExist:
         raise Http404("No such case.") from None
+    # Loaded through visible_cases_for: case_access need not ask the database again.
+    case._visible_to = user.pk  # type: ignore[attr-defined]
+    return case
 
 
 def case_access(user: User, case: Case) -> Access | None:
@@ -138,7 +141,8 @@ def case_access(user: User, case: Case) -> Access | None:
     if not user.is_authenticated:
         return None
     if not user.is_superuser:
-        if not visible_cases_for(user).filter(pk=case.pk).exists():
+        already_checked = getattr(case, "_visible_to", None) == user.pk
+        if not already_checked and not visible_cases_for(user).filter(pk=case.pk).exists():
             return None
         person = getattr(user, "person", None)
         if person is not None and person.pk in (case.raised_by_id, case.about_id):

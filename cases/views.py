@@ -25,8 +25,8 @@ from contacts.models import Council, Person
 from contacts.selectors import (
     UserGroup,
     administered_council_ids,
-    monitoring_officer_council_ids,
     person_for,
+    served_councils,
 )
 from protocol_site.errors import ActionNotAllowed, PermissionRefused, StaleObject
 
@@ -53,6 +53,7 @@ from .models import (
     NoteVisibility,
     ProtocolVariant,
     VariantStatus,
+    VariantStep,
 )
 
 PAGE_SIZE = 25
@@ -97,9 +98,10 @@ def _keyset_page(
     if before and (cursor := _decode_cursor(before)):
         at, pk = cursor
         rows = list(
-            queryset.filter(Q(received_at__gt=at) | Q(received_at=at, pk__gt=pk)).order_by(
-                "received_at", "pk"
-            )[: PAGE_SIZE + 1]
+            # received_at__gte is redundant but indexable: it starts the index walk at the cursor.
+            queryset.filter(received_at__gte=at)
+            .filter(Q(received_at__gt=at) | Q(received_at=at, pk__gt=pk))
+            .order_by("received_at", "pk")[: PAGE_SIZE + 1]
         )
         has_previous = len(rows) > PAGE_SIZE
         rows = list(reversed(rows[:PAGE_SIZE]))
@@ -111,7 +113,9 @@ def _keyset_page(
     ordered = queryset.order_by("-received_at", "-pk")
     if after and (cursor := _decode_cursor(after)):
         at, pk = cursor
-        ordered = ordered.filter(Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk))
+        ordered = ordered.filter(received_at__lte=at).filter(
+            Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk)
+        )
     rows = list(ordered[: PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -127,9 +131,8 @@ def _queue_filter(user: Any) -> Q:
     person = person_for(user)
     if person is None:
         return Q(pk__in=[])
-    return Q(council_id__in=monitoring_officer_council_ids(person), state__in=QUEUE_STATES) | Q(
-        handler=person
-    )
+    # A subquery, not a list: one statement fewer per page (issue #10 query budget).
+    return Q(council_id__in=served_councils(person), state__in=QUEUE_STATES) | Q(handler=person)
 
 
 @login_required
@@ -157,15 +160,22 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if queue:
         queryset = queryset.filter(_queue_filter(request.user))
     next_due = _open_deadlines().filter(case=OuterRef("pk")).order_by("due_at")
-    queryset = queryset.annotate(next_due_kind=Subquery(next_due.values("kind")[:1]))
+    queryset = queryset.annotate(
+        next_due_kind=Subquery(next_due.values("kind")[:1]),
+        # The rung in the council's words, in the same statement (issue #10 query budget).
+        step_label=Subquery(
+            VariantStep.objects.filter(
+                variant_id=OuterRef("variant_id"), state=OuterRef("state")
+            ).values("label")[:1]
+        ),
+    )
     rows, next_cursor, previous_cursor = _keyset_page(
         queryset, after=params.get("after"), before=params.get("before")
     )
-    labels = _step_labels({c.variant_id for c in rows})
     kinds = dict(ClockKind.choices)
     for case in rows:
         case.next_due_label = kinds.get(case.next_due_kind, case.next_due_kind or "")  # type: ignore[attr-defined]
-        case.stage_label = labels.get((case.variant_id, case.state), case.get_state_display())  # type: ignore[attr-defined]
+        case.stage_label = case.step_label or case.get_state_display()  # type: ignore[attr-defined]
     kept: dict[str, str] = {
         k: v for k, v in params.items() if k not in ("after", "before") and isinstance(v, str) and v
     }
@@ -196,17 +206,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "may_open": person is not None or request.user.is_superuser,
         },
     )
-
-
-def _step_labels(variant_ids: set[int]) -> dict[tuple[int, str], str]:
-    from .models import VariantStep
-
-    return {
-        (variant_id, state): label
-        for variant_id, state, label in VariantStep.objects.filter(
-            variant_id__in=variant_ids
-        ).values_list("variant_id", "state", "label")
-    }
 
 
 def _listable_councils(user: Any) -> QuerySet[Council]:
@@ -640,7 +639,9 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "notes": list(notes),
         "transitions": [
             {**t, "button": ACTIONS[t["name"]][1] if t["name"] in ACTIONS else t["label"]}
-            for t in services.available_transitions(case=case, user=request.user)
+            for t in services.available_transitions(
+                case=case, user=request.user, admin_ids=admin_ids
+            )
         ],
         "note_form": (
             _note_form(request, case, admin_ids=admin_ids)

@@ -134,22 +134,21 @@ def person_for(user: User | AnonymousUser) -> Person | None:
 
 def monitoring_officer_council_ids(person: Person, on: datetime.date | None = None) -> set[int]:
     """Councils this person serves as MO or deputy MO, including the parishes that borrow them."""
+    # One statement (issue #10 query budget): the councils served and those borrowing them.
+    return set(served_councils(person, on).values_list("pk", flat=True))
+
+
+def served_councils(person: Person, on: datetime.date | None = None) -> QuerySet[Council]:
+    """`monitoring_officer_council_ids` as a lazy queryset, to embed in another query."""
     on = on or _today()
-    direct = set(
-        RoleAssignment.objects.filter(
-            _current(on),
-            person=person,
-            role__in=[Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER],
-        ).values_list("council_id", flat=True)
-    )
-    if not direct:
-        return set()
-    borrowing = set(
-        Council.objects.filter(monitoring_officer_council_id__in=direct).values_list(
-            "pk", flat=True
-        )
-    )
-    return direct | borrowing
+    direct = RoleAssignment.objects.filter(
+        _current(on),
+        person=person,
+        role__in=[Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER],
+    ).values("council_id")
+    return Council.objects.filter(
+        Q(pk__in=direct) | Q(monitoring_officer_council_id__in=direct)
+    ).values("pk")
 
 
 def administered_council_ids(user: User | AnonymousUser) -> set[int]:

@@ -1,0 +1,707 @@
+"""Time the hot paths against the `seed_bench` data set and check the budgets of issue #10.
+
+Every web and API path goes through the real Django stack (`django.test.Client` with
+`force_login`: middleware, sessions, templates, DRF) against the database in DATABASE_URL. Per
+path it reports p50/p95 wall time, the SQL statements issued (`CaptureQueriesContext`) and, where
+the path has one, the ratio of the ORM's main statement to a hand-written SQL baseline of the
+same question run in the same process. It writes `docs/perf/report.json` and
+`docs/perf/report.png`, and exits 1 when a budget is missed (`--no-fail` to only report).
+
+Writes are measured inside a transaction that is rolled back, so the data set can be benched
+again and again.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bench.management.commands.seed_bench import BIG_COUNCIL
+from cases import selectors, services
+from cases.models import Case, CaseState, CaseType, ProtocolVariant
+from clocks.models import NoticeKind
+from contacts.models import Council
+from contacts.selectors import monitoring_officer_council_ids, person_for
+
+OUT_DIR = Path(settings.BASE_DIR) / "docs" / "perf"
+LIST_BUDGET = {"p95_ms": 150, "max_queries": 8, "max_ratio": 3.0}
+DETAIL_BUDGET = {"p95_ms": 150, "max_queries": 12}
+VISIBILITY_BUDGET = {"p95_ms": 50, "max_queries": 1}
+SWEEP_BATCH_BUDGET = {"db_ms": 20}
+SWEEP_IDLE_BUDGET = {"p95_ms": 100}
+ESCALATE_BUDGET = {"p95_ms": 200}
+
+
+@dataclass
+class Result:
+    name: str
+    group: str
+    budget: dict[str, float]
+    samples_ms: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
+    sql_ms: list[float] = field(default_factory=list)  # DB time as seen by Django, per run
+    main_sql_ms: list[float] = field(default_factory=list)  # the ORM's main statement
+    raw_ms: list[float] = field(default_factory=list)  # the hand-written baseline
+    notes: list[str] = field(default_factory=list)
+    checks: dict[str, bool] = field(default_factory=dict)
+
+    @staticmethod
+    def _pct(values: list[float], pct: float) -> float | None:
+        if not values:
+            return None
+        ordered = sorted(values)
+        index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+        return round(ordered[index], 2)
+
+    @property
+    def p50(self) -> float | None:
+        return self._pct(self.samples_ms, 50)
+
+    @property
+    def p95(self) -> float | None:
+        return self._pct(self.samples_ms, 95)
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.main_sql_ms or not self.raw_ms:
+            return None
+        return round(statistics.median(self.main_sql_ms) / statistics.median(self.raw_ms), 2)
+
+    @property
+    def passed(self) -> bool:
+        return all(self.checks.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("samples_ms")
+        return {
+            **data,
+            "runs": len(self.samples_ms),
+            "p50_ms": self.p50,
+            "p95_ms": self.p95,
+            "max_queries": max(self.queries) if self.queries else None,
+            "sql_p50_ms": round(statistics.median(self.sql_ms), 2) if self.sql_ms else None,
+            "main_sql_p50_ms": (
+                round(statistics.median(self.main_sql_ms), 3) if self.main_sql_ms else None
+            ),
+            "raw_p50_ms": round(statistics.median(self.raw_ms), 3) if self.raw_ms else None,
+            "ratio_to_raw": self.ratio,
+            "passed": self.passed,
+            "queries": sorted(set(self.queries)),
+            "sql_ms": None,
+            "main_sql_ms": None,
+            "raw_ms": None,
+        }
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+def _sql_time(captured: CaptureQueriesContext) -> float:
+    return sum(_ms(float(q["time"])) for q in captured.captured_queries)
+
+
+def _main_statement(captured: CaptureQueriesContext, needle: str) -> float | None:
+    """The slowest captured statement containing `needle` (the list query), in ms."""
+    times = [
+        _ms(float(q["time"])) for q in captured.captured_queries if needle in q["sql"]
+    ]
+    return max(times) if times else None
+
+
+def _cursor(case: Case) -> str:
+    # The same encoding as cases.views._encode_cursor (a page deep in the list).
+    raw = f"{case.received_at.isoformat()}|{case.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+class Command(BaseCommand):
+    help = "Benchmark the hot paths on the seed_bench data; write docs/perf/report.{json,png}."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--iterations", type=int, default=40)
+        parser.add_argument("--warmup", type=int, default=3)
+        parser.add_argument("--out", type=Path, default=OUT_DIR)
+        parser.add_argument("--no-chart", action="store_true")
+        parser.add_argument("--no-fail", action="store_true", help="Exit 0 even if over budget.")
+        parser.add_argument("--only", default="", help="Comma-separated path groups to run.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError("bench needs the PostgreSQL database seed_bench filled.")
+        self.n = options["iterations"]
+        self.warmup = options["warmup"]
+        self.results: list[Result] = []
+        # As in production: no debug pages; CaptureQueriesContext still records the SQL.
+        settings.DEBUG = False
+        if "testserver" not in settings.ALLOWED_HOSTS:
+            settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        self._load_fixtures()
+        groups = [g for g in options["only"].split(",") if g] or [
+            "list",
+            "detail",
+            "api",
+            "visibility",
+            "sweep",
+            "escalate",
+        ]
+        for group in groups:
+            getattr(self, f"_bench_{group}")()
+        report = self._report()
+        out: Path = options["out"]
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+        if not options["no_chart"]:
+            self._chart(out / "report.png")
+        self._print()
+        if not report["all_budgets_met"] and not options["no_fail"]:
+            raise CommandError("Some budgets were missed (see above).")
+
+    # -- set-up --------------------------------------------------------------------------------
+    def _load_fixtures(self) -> None:
+        users = get_user_model().objects.filter(username__startswith="bench-")
+        self.users = {u.username: u for u in users}
+        missing = {"bench-clerk", "bench-mo", "bench-borrowed-mo", "bench-councillor"} - set(
+            self.users
+        )
+        if missing:
+            raise CommandError(f"Run seed_bench first (missing logins: {', '.join(missing)}).")
+        self.big = Council.objects.get(slug=BIG_COUNCIL)
+        self.big_cases = Case.objects.filter(council=self.big).count()
+        self.total_cases = Case.objects.count()
+        self.clients: dict[str, Client] = {}
+
+    def _client(self, username: str) -> Client:
+        if username not in self.clients:
+            client = Client()
+            client.force_login(self.users[username])
+            self.clients[username] = client
+        return self.clients[username]
+
+    def _time(
+        self,
+        result: Result,
+        run: Callable[[], Any],
+        *,
+        needle: str | None = None,
+        raw: Callable[[], Any] | None = None,
+        check: Callable[[Any], None] | None = None,
+    ) -> None:
+        for i in range(self.warmup + self.n):
+            connection.queries_log.clear()  # a bounded deque: a full one captures nothing
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                outcome = run()
+                elapsed = _ms(time.perf_counter() - started)
+            if check is not None:
+                check(outcome)
+            if i < self.warmup:
+                continue
+            result.samples_ms.append(elapsed)
+            result.queries.append(len(captured.captured_queries))
+            result.sql_ms.append(_sql_time(captured))
+            if needle:
+                main = _main_statement(captured, needle)
+                if main is not None:
+                    result.main_sql_ms.append(main)
+            if any("COUNT(" in q["sql"].upper() and "cases_case" in q["sql"] for q in captured):
+                result.notes.append("a COUNT over cases_case was issued")
+            if raw is not None:
+                started = time.perf_counter()
+                raw()
+                result.raw_ms.append(_ms(time.perf_counter() - started))
+        self.results.append(result)
+
+    def _say(self, r: Result) -> None:
+        self.stdout.write(
+            f"{'PASS' if r.passed else 'FAIL'} {r.name:<46} p50 {r.p50 or 0:7.1f} ms  "
+            f"p95 {r.p95 or 0:7.1f} ms  queries {max(r.queries) if r.queries else '-':>3}  "
+            f"ratio {r.ratio if r.ratio is not None else '-'}"
+        )
+        self.stdout.flush()
+
+    # -- case list (web) -----------------------------------------------------------------------
+    def _page_get(self, username: str, url: str) -> Callable[[], Any]:
+        client = self._client(username)
+
+        def run() -> Any:
+            response = client.get(url)
+            if response.status_code != 200:
+                raise CommandError(f"{url} as {username}: {response.status_code}")
+            return response
+
+        return run
+
+    def _list_checks(self, result: Result) -> None:
+        budget = result.budget
+        result.checks = {
+            "p95": (result.p95 or 0) < budget["p95_ms"],
+            "queries": max(result.queries) <= budget["max_queries"],
+            "no COUNT(*)": not result.notes,
+        }
+        if "max_ratio" in budget:
+            result.checks["ratio"] = (result.ratio or 0) <= budget["max_ratio"]
+
+    def _deep_case(self, **filters: Any) -> Case:
+        """The case half-way down the big council's list: the cursor of a deep page."""
+        qs = Case.objects.filter(council=self.big, **filters).order_by("-received_at", "-pk")
+        count = qs.count()
+        return qs[count // 2]
+
+    def _bench_list(self) -> None:
+        clerk_councils = [self.big.pk]
+        mo_person = person_for(self.users["bench-mo"])
+        mo_councils = sorted(monitoring_officer_council_ids(mo_person)) if mo_person else []
+        deep = _cursor(self._deep_case())
+        case_type = CaseType.OFFICER_CONCERN_ABOUT_MEMBER
+        state = CaseState.MONITORING_OFFICER
+        deep_filtered = _cursor(self._deep_case(state=state, case_type=case_type))
+        scenarios: list[tuple[str, str, str, dict[str, Any]]] = [
+            ("clerk, first page", "bench-clerk", "/cases/", {"councils": clerk_councils}),
+            (
+                "clerk, page half-way (200k council)",
+                "bench-clerk",
+                f"/cases/?after={deep}",
+                {"councils": clerk_councils, "after": deep},
+            ),
+            (
+                "clerk, stage + kind filters",
+                "bench-clerk",
+                f"/cases/?council={BIG_COUNCIL}&state={state}&case_type={case_type}",
+                {"councils": clerk_councils, "state": state, "case_type": case_type},
+            ),
+            (
+                "clerk, filters, page half-way",
+                "bench-clerk",
+                f"/cases/?state={state}&case_type={case_type}&after={deep_filtered}",
+                {
+                    "councils": clerk_councils,
+                    "state": state,
+                    "case_type": case_type,
+                    "after": deep_filtered,
+                },
+            ),
+            (
+                "clerk, overdue only",
+                "bench-clerk",
+                "/cases/?overdue=1",
+                {"councils": clerk_councils, "overdue": True},
+            ),
+            ("MO, first page", "bench-mo", "/cases/", {"councils": mo_councils}),
+            (
+                "MO, escalation queue",
+                "bench-mo",
+                "/cases/?queue=mine",
+                {"councils": mo_councils, "queue_person": mo_person.pk if mo_person else 0},
+            ),
+        ]
+        for label, username, url, raw_args in scenarios:
+            result = Result(name=f"list: {label}", group="list", budget=LIST_BUDGET)
+            self._time(
+                result,
+                self._page_get(username, url),
+                needle='FROM "cases_case"',
+                raw=lambda a=raw_args: _raw_list(**a),
+            )
+            self._list_checks(result)
+            self._say_checks(result)
+
+    # -- case detail ---------------------------------------------------------------------------
+    def _cases_by_history(self) -> dict[str, Case]:
+        """Three cases at the same rung of the same route with short, 15-event and long
+        histories: only the history differs, so their query counts must be equal."""
+        long_id = (
+            Case.objects.filter(council=self.big, summary__startswith="Bench: the case with")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if long_id is None:
+            raise CommandError("Run seed_bench first (no long-history case).")
+        long_case = Case.objects.get(pk=long_id)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.id, (SELECT count(*) FROM cases_caseevent e WHERE e.case_id = c.id) "
+                "FROM cases_case c WHERE c.variant_id = %s AND c.state = %s AND "
+                "c.step_position = %s AND c.id <> %s ORDER BY c.id LIMIT 300",
+                [long_case.variant_id, long_case.state, long_case.step_position, long_id],
+            )
+            counts = dict(cursor.fetchall())
+            cursor.execute("SELECT count(*) FROM cases_caseevent WHERE case_id = %s", [long_id])
+            counts[long_id] = cursor.fetchone()[0]
+        short = min(counts, key=lambda k: counts[k])
+        medium = max((k for k in counts if k != long_id), key=lambda k: counts[k])
+        cases = {c.pk: c for c in Case.objects.filter(pk__in=[short, medium, long_id])}
+        return {
+            f"{counts[short]} events": cases[short],
+            f"{counts[medium]} events": cases[medium],
+            f"{counts[long_id]} events": cases[long_id],
+        }
+
+    def _bench_detail(self) -> None:
+        results = []
+        for label, case in self._cases_by_history().items():
+            result = Result(name=f"detail: history of {label}", group="detail", budget=DETAIL_BUDGET)
+            self._time(
+                result,
+                self._page_get("bench-clerk", f"/cases/{case.reference}/"),
+                raw=lambda pk=case.pk: _raw_detail(pk),
+            )
+            result.checks = {
+                "p95": (result.p95 or 0) < DETAIL_BUDGET["p95_ms"],
+                "queries": max(result.queries) <= DETAIL_BUDGET["max_queries"],
+            }
+            results.append(result)
+        counts = {max(r.queries) for r in results}
+        for result in results:
+            result.checks["constant in history"] = len(counts) == 1
+            self._say_checks(result)
+
+    # -- API -----------------------------------------------------------------------------------
+    def _bench_api(self) -> None:
+        client = self._client("bench-clerk")
+
+        def api(url: str) -> Callable[[], Any]:
+            def run() -> Any:
+                cache.clear()  # the per-user throttle would otherwise stop a long run
+                response = client.get(url, HTTP_ACCEPT="application/json")
+                if response.status_code != 200:
+                    raise CommandError(f"{url}: {response.status_code}")
+                return response
+
+            return run
+
+        listing = Result(name="api: case list, first page", group="api", budget=LIST_BUDGET)
+        self._time(
+            listing,
+            api(f"/api/cases/?council={BIG_COUNCIL}"),
+            needle='FROM "cases_case"',
+            raw=lambda: _raw_list(councils=[self.big.pk]),
+        )
+        self._list_checks(listing)
+        self._say_checks(listing)
+        case = self._cases_by_history()
+        long_case = list(case.values())[-1]
+        detail = Result(
+            name=f"api: case detail ({len(case)} histories)", group="api", budget=DETAIL_BUDGET
+        )
+        per_case = [api(f"/api/cases/{c.pk}/") for c in case.values()]
+        index = {"i": 0}
+
+        def rotate() -> Any:
+            index["i"] += 1
+            return per_case[index["i"] % len(per_case)]()
+
+        self._time(detail, rotate, raw=lambda: _raw_detail(long_case.pk))
+        detail.checks = {
+            "p95": (detail.p95 or 0) < DETAIL_BUDGET["p95_ms"],
+            "queries": max(detail.queries) <= DETAIL_BUDGET["max_queries"],
+            "constant in history": len(set(detail.queries)) == 1,
+        }
+        self._say_checks(detail)
+
+    # -- visibility ----------------------------------------------------------------------------
+    def _bench_visibility(self) -> None:
+        probe = Case.objects.filter(council=self.big).order_by("pk").first()
+        for username, who in (
+            ("bench-councillor", "councillor"),
+            ("bench-clerk", "clerk"),
+            ("bench-borrowed-mo", "borrowed MO"),
+        ):
+            user = self.users[username]
+            page = Result(
+                name=f"visible cases: {who}, newest 25", group="visibility", budget=VISIBILITY_BUDGET
+            )
+            self._time(
+                page,
+                lambda u=user: list(
+                    selectors.visible_cases_for(u)
+                    .order_by("-received_at", "-pk")
+                    .values_list("pk", flat=True)[:25]
+                ),
+            )
+            member = Result(
+                name=f"visible cases: {who}, may see case X",
+                group="visibility",
+                budget=VISIBILITY_BUDGET,
+            )
+            self._time(
+                member,
+                lambda u=user: selectors.visible_cases_for(u).filter(pk=probe.pk).exists(),
+            )
+            for r in (page, member):
+                r.checks = {
+                    "p95": (r.p95 or 0) < VISIBILITY_BUDGET["p95_ms"],
+                    "one statement": max(r.queries) == 1,
+                }
+                self._say_checks(r)
+
+    # -- sweep ---------------------------------------------------------------------------------
+    def _bench_sweep(self) -> None:
+        from clocks import sweep
+
+        future = timezone.now() + datetime.timedelta(days=45)
+        batch = Result(
+            name="sweep: batch of 500 due deadlines", group="sweep", budget=SWEEP_BATCH_BUDGET
+        )
+        handled: dict[str, int] = {}
+
+        def one_batch() -> Any:
+            with transaction.atomic():
+                seen, done = sweep._sweep_batch(NoticeKind.BREACH, future, 500)
+                handled["seen"], handled["done"] = seen, done
+                transaction.set_rollback(True)
+            return done
+
+        self._time(batch, one_batch)
+        batch.notes.append(f"{handled.get('done', 0)} deadlines breached per batch (rolled back)")
+        batch.checks = {
+            "500 handled": handled.get("done") == 500,
+            "DB time": statistics.median(batch.sql_ms) < SWEEP_BATCH_BUDGET["db_ms"],
+        }
+        self._say_checks(batch)
+
+        idle = Result(
+            name="sweep: nothing due, over all deadlines", group="sweep", budget=SWEEP_IDLE_BUDGET
+        )
+        self._time(idle, lambda: sweep.sweep_due_deadlines(now=timezone.now()))
+        plans = _sweep_plans()
+        idle.notes.append(json.dumps(plans))
+        idle.checks = {
+            "p95": (idle.p95 or 0) < SWEEP_IDLE_BUDGET["p95_ms"],
+            "index only (no Seq Scan)": all("Seq Scan" not in plan for plan in plans.values()),
+        }
+        self._say_checks(idle)
+
+    # -- escalate ------------------------------------------------------------------------------
+    def _bench_escalate(self) -> None:
+        open_states = [s for s in CaseState.values if s not in ("resolved", "withdrawn")]
+        variants = {
+            v.pk: v.steps.count()
+            for v in ProtocolVariant.objects.filter(council=self.big, status="published")
+        }
+        candidates = []
+        for variant_id, steps in variants.items():
+            candidates += list(
+                Case.objects.filter(
+                    council=self.big,
+                    variant_id=variant_id,
+                    state__in=open_states,
+                    step_position__lt=steps,
+                ).order_by("pk")[: self.n + self.warmup]
+            )
+        if not candidates:
+            raise CommandError("No open case with a next rung at the big council.")
+        actor = self.users["bench-clerk"]
+        result = Result(
+            name="escalate: transition + audit + queued notice",
+            group="escalate",
+            budget=ESCALATE_BUDGET,
+        )
+        index = {"i": 0}
+        queued: list[int] = []
+
+        def escalate() -> Any:
+            case = Case.objects.get(pk=candidates[index["i"] % len(candidates)].pk)
+            index["i"] += 1
+            with transaction.atomic():
+                services.escalate_case(case=case, actor=actor, reason="Bench escalation")
+                # The notification is queued with on_commit: count it, then roll back.
+                queued.append(len(connection.run_on_commit))
+                transaction.set_rollback(True)
+
+        self._time(result, escalate)
+        result.checks = {
+            "p95": (result.p95 or 0) < ESCALATE_BUDGET["p95_ms"],
+            "notification queued": bool(queued) and min(queued) >= 1,
+        }
+        self._say_checks(result)
+
+    def _say_checks(self, r: Result) -> None:
+        self._say(r)
+        failed = [name for name, ok in r.checks.items() if not ok]
+        if failed:
+            self.stdout.write(self.style.ERROR(f"     missed: {', '.join(failed)}"))
+
+    # -- output --------------------------------------------------------------------------------
+    def _report(self) -> dict[str, Any]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version()")
+            (pg_version,) = cursor.fetchone()
+            counts = {}
+            for table in ("cases_case", "cases_caseevent", "clocks_deadline"):
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
+                counts[table] = cursor.fetchone()[0]
+        return {
+            "generated_at": timezone.now().isoformat(timespec="seconds"),
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "postgresql": pg_version.split(",")[0],
+            },
+            "data": {
+                "cases": self.total_cases,
+                f"cases at {BIG_COUNCIL}": self.big_cases,
+                "case events (estimate)": counts["cases_caseevent"],
+                "deadlines (estimate)": counts["clocks_deadline"],
+            },
+            "iterations": self.n,
+            "all_budgets_met": all(r.passed for r in self.results),
+            "paths": [r.as_dict() for r in self.results],
+        }
+
+    def _print(self) -> None:
+        passed = sum(r.passed for r in self.results)
+        style = self.style.SUCCESS if passed == len(self.results) else self.style.ERROR
+        self.stdout.write(style(f"{passed}/{len(self.results)} paths within budget"))
+
+    def _chart(self, path: Path) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        rows = [r for r in self.results if r.p95 is not None]
+        names = [r.name for r in rows]
+        fig, (ax_time, ax_queries) = plt.subplots(
+            1, 2, figsize=(13, 0.42 * len(rows) + 1.6), sharey=True
+        )
+        ypos = list(range(len(rows)))
+        colours = ["#00703c" if r.passed else "#d4351c" for r in rows]
+        ax_time.barh(ypos, [r.p95 or 0 for r in rows], color=colours)
+        ax_time.scatter([r.p50 or 0 for r in rows], ypos, color="black", s=12, label="p50", zorder=3)
+        for y, r in zip(ypos, rows, strict=True):
+            limit = r.budget.get("p95_ms") or r.budget.get("db_ms")
+            if limit:
+                ax_time.plot([limit, limit], [y - 0.4, y + 0.4], color="#0b0c0c", linewidth=2)
+        ax_time.set_xscale("log")
+        ax_time.set_xlabel("p95 ms (bar), p50 (dot), budget (line); log scale")
+        ax_time.set_yticks(ypos, names, fontsize=8)
+        ax_time.invert_yaxis()
+        ax_time.legend(loc="lower right", fontsize=8)
+        ax_queries.barh(ypos, [max(r.queries) for r in rows], color="#1d70b8")
+        for y, r in zip(ypos, rows, strict=True):
+            limit = r.budget.get("max_queries")
+            if limit:
+                ax_queries.plot([limit, limit], [y - 0.4, y + 0.4], color="#0b0c0c", linewidth=2)
+        ax_queries.set_xlabel("SQL statements per run (bar), budget (line)")
+        fig.suptitle(
+            f"Protocol hot paths: {self.total_cases:,} cases, {self.big_cases:,} at "
+            f"{BIG_COUNCIL} (green = within budget)",
+            fontsize=10,
+        )
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+
+
+# -- hand-written baselines ----------------------------------------------------------------------
+RAW_LIST = """
+SELECT c.id, c.reference, c.state, c.case_type, c.received_at, c.variant_id, c.summary,
+       co.slug, co.name, rb.name, ab.name, h.name, nd.due_at, nd.kind,
+       EXISTS (SELECT 1 FROM clocks_deadline d WHERE d.case_id = c.id AND d.met_at IS NULL
+               AND d.cancelled_at IS NULL AND (d.breached_at IS NOT NULL OR d.due_at < now()))
+FROM cases_case c
+JOIN contacts_council co ON co.id = c.council_id
+JOIN contacts_person rb ON rb.id = c.raised_by_id
+JOIN contacts_person ab ON ab.id = c.about_id
+LEFT JOIN contacts_person h ON h.id = c.handler_id
+LEFT JOIN LATERAL (
+    SELECT d.due_at, d.kind FROM clocks_deadline d
+    WHERE d.case_id = c.id AND d.met_at IS NULL AND d.cancelled_at IS NULL
+    ORDER BY d.due_at LIMIT 1
+) nd ON true
+WHERE c.council_id = ANY(%(councils)s) {extra}
+ORDER BY c.received_at DESC, c.id DESC
+LIMIT 26
+"""
+
+
+def _raw_list(
+    *,
+    councils: list[int],
+    state: str | None = None,
+    case_type: str | None = None,
+    after: str | None = None,
+    overdue: bool = False,
+    queue_person: int | None = None,
+) -> list[Any]:
+    """The list page's question as a person would write it, knowing the user's councils."""
+    extra, params = "", {"councils": councils}
+    if state:
+        extra += " AND c.state = %(state)s"
+        params["state"] = state
+    if case_type:
+        extra += " AND c.case_type = %(case_type)s"
+        params["case_type"] = case_type
+    if after:
+        raw = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+        moment, pk = raw.split("|")
+        extra += " AND (c.received_at, c.id) < (%(at)s, %(pk)s)"
+        params["at"], params["pk"] = datetime.datetime.fromisoformat(moment), int(pk)
+    if overdue:
+        extra += (
+            " AND EXISTS (SELECT 1 FROM clocks_deadline d WHERE d.case_id = c.id AND d.met_at IS "
+            "NULL AND d.cancelled_at IS NULL AND (d.breached_at IS NOT NULL OR d.due_at < now()))"
+        )
+    if queue_person is not None:
+        extra += " AND (c.state IN ('monitoring_officer', 'standards_committee') OR c.handler_id = %(p)s)"
+        params["p"] = queue_person
+    with connection.cursor() as cursor:
+        cursor.execute(RAW_LIST.format(extra=extra), params)
+        return cursor.fetchall()
+
+
+def _raw_detail(pk: int) -> None:
+    """The case page's data in three hand-written statements."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.*, co.name, v.title, rb.name, ab.name, h.name FROM cases_case c "
+            "JOIN contacts_council co ON co.id = c.council_id "
+            "JOIN cases_protocolvariant v ON v.id = c.variant_id "
+            "JOIN contacts_person rb ON rb.id = c.raised_by_id "
+            "JOIN contacts_person ab ON ab.id = c.about_id "
+            "LEFT JOIN contacts_person h ON h.id = c.handler_id WHERE c.id = %s",
+            [pk],
+        )
+        cursor.fetchall()
+        cursor.execute("SELECT * FROM cases_caseevent WHERE case_id = %s ORDER BY at, id", [pk])
+        cursor.fetchall()
+        cursor.execute("SELECT * FROM clocks_deadline WHERE case_id = %s ORDER BY due_at", [pk])
+        cursor.fetchall()
+
+
+def _sweep_plans() -> dict[str, str]:
+    """EXPLAIN of the sweep's two candidate queries at `now` (nothing due)."""
+    from clocks.models import Deadline
+    from clocks.sweep import _due_filter
+
+    now = timezone.now()
+    plans = {}
+    for kind in (NoticeKind.BREACH, NoticeKind.REMINDER):
+        condition, order = _due_filter(kind, now)
+        qs = (
+            Deadline.objects.filter(condition)
+            .order_by(order, "pk")
+            .values_list("pk", "case_id", "info_request_id")[:500]
+        )
+        plans[str(kind)] = qs.explain()
+    return plans
