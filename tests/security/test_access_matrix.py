@@ -159,9 +159,8 @@ def _sees_case(username: str, user: Any, case: Case) -> bool:
     slug = case.council.slug
     if username.endswith("-clerk"):
         return username == f"{slug}-clerk"
-    if username in MO_SERVES:
-        if slug in MO_SERVES[username]:
-            return True
+    if username in MO_SERVES and slug in MO_SERVES[username]:
+        return True
     person = Person.objects.filter(user=user).first()
     if person is None:
         return False
