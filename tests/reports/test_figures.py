@@ -160,5 +160,15 @@ def test_range_ends_are_inclusive(world, start, end, opened):
 
 
 def test_the_figures_come_from_a_fixed_number_of_queries(world, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(16):
         report_for(world)
+
+
+def test_without_percentile_cont_the_median_is_worked_out_in_python(world, monkeypatch):
+    """SQLite has no percentile_cont: the same medians come from the met clocks' durations."""
+    import reports.selectors
+
+    monkeypatch.setattr(reports.selectors, "uses_database_median", lambda: False)
+    report = report_for(world)
+    assert not report.database_median
+    assert [row[-1] for row in report.tables["clocks"].rows] == [2.0, 4.0, 19.0, "–"]

@@ -254,3 +254,30 @@ def test_invalid_dates_are_explained_and_linked(client, world, query, message, a
     csv_response = client.get(f"{INDEX}?{query}&format=csv&table=by_month")
     assert csv_response.status_code == 400
     assert message in csv_response.content.decode()
+
+
+def test_the_page_says_when_the_median_is_not_the_databases(client, world, monkeypatch):
+    import reports.selectors
+
+    monkeypatch.setattr(reports.selectors, "uses_database_median", lambda: False)
+    client.force_login(world.user("clerk"))
+    assert "SQLite, which has no median function" in text(client.get(INDEX))
+
+
+@pytest.mark.parametrize("who", ["clerk", "mo", "deputy_mo", "superuser"])
+def test_the_report_scope_is_exactly_visible_cases_for(world, other, parish, who):
+    """scoped_cases takes a council filter where the user sees every case of the council: it
+    must count the very cases `visible_cases_for` lets the user open."""
+    from cases.selectors import visible_cases_for
+    from reports.selectors import report_councils_for, scoped_cases
+
+    user = UserFactory(is_superuser=True) if who == "superuser" else world.user(who)
+    councils = list(report_councils_for(user))
+    scoped = set(scoped_cases(user, councils).values_list("pk", flat=True))
+    visible = set(
+        visible_cases_for(user)
+        .filter(council__in=[c.pk for c in councils])
+        .values_list("pk", flat=True)
+    )
+    assert scoped == visible
+    assert scoped
