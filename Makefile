@@ -52,6 +52,9 @@ format: install ## Format the code with ruff
 migrations-check: install ## Fail when a model change has no migration
 	DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(PY) manage.py makemigrations --check --dry-run
 
+schema: install ## Regenerate the committed OpenAPI schema docs/openapi.yaml (fails on any warning)
+	DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
 vendor: ## Refresh the vendored GOV.UK Frontend assets from the npm package
 	bash scripts/vendor-govuk-frontend.sh
 
@@ -61,4 +64,4 @@ ci: ## Run what CI runs (.ci/run)
 clean: ## Remove the embedded database, queue and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install migrate demo run test lint format migrations-check vendor ci clean
+.PHONY: help install migrate demo run test lint format migrations-check schema vendor ci clean

@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from cases.models import (
@@ -35,21 +35,20 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
+@extend_schema_serializer(component_name="CaseHandler")
 class PersonRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="CaseStage")
 class StageSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=CaseState.choices)
     label = serializers.CharField()  # type: ignore[assignment]
     handler = PersonRefSerializer(allow_null=True)
 
 
+@extend_schema_serializer(component_name="CaseDeadline")
 class DeadlineSerializer(serializers.ModelSerializer):
     breached = serializers.SerializerMethodField()
     paused = serializers.SerializerMethodField()
@@ -66,6 +65,7 @@ class DeadlineSerializer(serializers.ModelSerializer):
         return obj.paused_at is not None
 
 
+@extend_schema_serializer(component_name="CaseHistory")
 class HistorySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_name")
 
@@ -131,6 +131,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return list(HistorySerializer(visible_events(case, access), many=True).data)
 
 
+@extend_schema_serializer(component_name="CaseCreate")
 class CaseCreateSerializer(serializers.Serializer):
     council = serializers.SlugRelatedField(slug_field="slug", queryset=Council.objects.all())
     case_type = serializers.ChoiceField(choices=CaseType.choices)
@@ -155,10 +156,12 @@ class CaseFilterSerializer(serializers.Serializer):
     search = serializers.CharField(required=False, max_length=200)
 
 
+@extend_schema_serializer(component_name="CaseEmpty")
 class EmptySerializer(serializers.Serializer):
     pass
 
 
+@extend_schema_serializer(component_name="CaseEscalate")
 class EscalateSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     expected_state = serializers.CharField(
@@ -168,22 +171,27 @@ class EscalateSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="CaseRespond")
 class RespondSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=20000)
 
 
+@extend_schema_serializer(component_name="CaseResolve")
 class ResolveSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=20000)
 
 
+@extend_schema_serializer(component_name="CaseWithdraw")
 class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
+@extend_schema_serializer(component_name="CaseReopen")
 class ReopenSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
+@extend_schema_serializer(component_name="CaseTransition")
 class TransitionSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -23,6 +22,7 @@ from cases import selectors, services
 from cases.models import Case, CaseState, CaseType
 from contacts.selectors import person_for
 from protocol_site.api.pagination import CaseCursorPagination
+from protocol_site.api.schema import errors as _errors
 from protocol_site.errors import PermissionRefused
 
 from .serializers import (
@@ -30,7 +30,6 @@ from .serializers import (
     CaseFilterSerializer,
     CaseSerializer,
     EmptySerializer,
-    ErrorSerializer,
     EscalateSerializer,
     ReopenSerializer,
     ResolveSerializer,
@@ -38,22 +37,6 @@ from .serializers import (
     TransitionSerializer,
     WithdrawSerializer,
 )
-
-ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description='Bad input: {"field": ["message"]}'),
-    401: OpenApiResponse(ErrorSerializer, description="No or bad token."),
-    403: OpenApiResponse(ErrorSerializer, description="You may not take this action."),
-    404: OpenApiResponse(ErrorSerializer, description="No such case, or not yours to see."),
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description="Not allowed from the case's current state, or somebody changed it first.",
-    ),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
-
 
 TRANSITION_RESPONSES = {200: CaseSerializer, **_errors(400, 401, 403, 404, 409)}
 

@@ -31,8 +31,9 @@ class VariantSerializer(serializers.ModelSerializer):
 
 
 class CouncilSerializer(serializers.ModelSerializer):
-    monitoring_officer_council: serializers.SlugRelatedField[Council] = (
-        serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # Always a slug (api-contract.md): the council's own when it has its own Monitoring Officer.
+    monitoring_officer_council = serializers.CharField(
+        source="monitoring_officer_source.slug", read_only=True
     )
 
     class Meta:

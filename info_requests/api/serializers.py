@@ -147,10 +147,6 @@ class InfoTransitionSerializer(serializers.Serializer):
     target = serializers.CharField(allow_null=True)
 
 
-class InfoErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class InfoEmptySerializer(serializers.Serializer):
     pass
 

@@ -9,14 +9,14 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clocks.models import Deadline
+from protocol_site.api.schema import errors as _errors
 from protocol_site.errors import PermissionRefused
 
 from .. import services
@@ -25,27 +25,11 @@ from ..permissions import ACTIONS, available_actions
 from ..selectors import visible_info_requests_for
 from .serializers import (
     TRANSITION_INPUT,
-    InfoErrorSerializer,
     InfoRequestCreateSerializer,
     InfoRequestSerializer,
     InfoTransitionSerializer,
     transition_payload,
 )
-
-ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description='Bad input: {"field": ["message"]}'),
-    401: OpenApiResponse(InfoErrorSerializer, description="No or bad token."),
-    403: OpenApiResponse(InfoErrorSerializer, description="You may not take this step."),
-    404: OpenApiResponse(InfoErrorSerializer, description="No such request, or not yours to see."),
-    409: OpenApiResponse(
-        InfoErrorSerializer,
-        description="Not allowed from the request's current state, or somebody changed it first.",
-    ),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
 
 
 class InfoRequestViewSet(

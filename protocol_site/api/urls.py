@@ -2,11 +2,13 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
+
+from . import schema  # noqa: F401  (registers the schema extensions)
+from .views import TokenView
 
 urlpatterns: list = [
-    # DRF's view: 200 {"token"} or 400 on bad credentials, as the contract says.
-    path("token/", obtain_auth_token, name="api-token"),
+    # 200 {"token"} or 400 on bad credentials, as the contract says; throttled per address.
+    path("token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("contacts.api.urls")),

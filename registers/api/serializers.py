@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from contacts.models import Person, PersonalRelationship, PoliticalGroup, Ward
@@ -32,6 +33,7 @@ class RegisterPersonSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind"]
 
 
+@extend_schema_serializer(component_name="RegisterEvent")
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_name")
 
@@ -44,6 +46,7 @@ class _WithHistory(serializers.Serializer):
     history = serializers.SerializerMethodField()
     register_name = ""
 
+    @extend_schema_field(EventSerializer(many=True))
     def get_history(self, obj: Any) -> list[dict[str, Any]]:
         events = selectors.events_for(self.register_name, obj.pk)
         return EventSerializer(events, many=True).data  # type: ignore[return-value]
@@ -100,6 +103,7 @@ class RelationshipCreateSerializer(serializers.Serializer):
     declared_on = serializers.DateField()
 
 
+@extend_schema_serializer(component_name="RelationshipEnd")
 class EndRelationshipSerializer(serializers.Serializer):
     ended_on = serializers.DateField()
 
@@ -107,6 +111,7 @@ class EndRelationshipSerializer(serializers.Serializer):
 # -- Briefings -------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="BriefingOffer")
 class OfferSerializer(serializers.ModelSerializer):
     group: Slug = serializers.SlugRelatedField(slug_field="name", read_only=True)
     group_id = serializers.IntegerField(read_only=True)
@@ -175,17 +180,20 @@ class BriefingCreateSerializer(serializers.Serializer):
     decision_meeting_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
+@extend_schema_serializer(component_name="BriefingOfferAnswer")
 class OfferAnswerSerializer(serializers.Serializer):
     group = serializers.IntegerField(help_text="The id of the group answering.")
     status = serializers.ChoiceField(choices=[OfferStatus.ACCEPTED, OfferStatus.DECLINED])
     note = serializers.CharField(required=False, default="", allow_blank=True)
 
 
+@extend_schema_serializer(component_name="BriefingWrittenRequest")
 class WrittenRequestSerializer(serializers.Serializer):
     received_on = serializers.DateField()
     reference = serializers.CharField(required=False, default="", allow_blank=True)
 
 
+@extend_schema_serializer(component_name="RegisterEmpty")
 class EmptySerializer(serializers.Serializer):
     pass
 
@@ -232,6 +240,7 @@ class ApproachCreateSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="ApproachOutcome")
 class OutcomeSerializer(serializers.Serializer):
     outcome = serializers.CharField()
 
@@ -239,6 +248,7 @@ class OutcomeSerializer(serializers.Serializer):
 # -- Officer help ----------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="OfficerHelpRequest")
 class HelpRequestSerializer(_WithHistory, serializers.ModelSerializer):
     register_name = "officer_help"
     council: Slug = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -264,6 +274,7 @@ class HelpRequestSerializer(_WithHistory, serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(component_name="OfficerHelpRequestCreate")
 class HelpRequestCreateSerializer(serializers.Serializer):
     requested_by = serializers.PrimaryKeyRelatedField(
         queryset=Person.objects.all(), required=False, help_text="Defaults to you."
@@ -272,6 +283,7 @@ class HelpRequestCreateSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="OfficerHelpDecision")
 class HelpDecisionSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
     within_workload = serializers.BooleanField()
@@ -348,6 +360,7 @@ class WardNotificationCreateSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="WardNotificationConsent")
 class WardConsentSerializer(serializers.Serializer):
     resident_consents_to_identity_sharing = serializers.BooleanField(
         required=False, allow_null=True, default=None
@@ -393,5 +406,6 @@ class InterestAdviceCreateSerializer(serializers.Serializer):
     question = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="InterestAdviceGive")
 class AdviceSerializer(serializers.Serializer):
     advice = serializers.CharField()

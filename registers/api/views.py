@@ -10,8 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -19,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from contacts.models import PersonalRelationship
+from protocol_site.api.schema import ERRORS
 from protocol_site.errors import PermissionRefused
 
 from .. import selectors, services
@@ -30,14 +30,6 @@ from ..models import (
     WardNotification,
 )
 from . import serializers as s
-
-ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description='Bad input: {"field": ["message"]}'),
-    401: OpenApiResponse(OpenApiTypes.OBJECT, description="No or bad token."),
-    403: OpenApiResponse(OpenApiTypes.OBJECT, description="You may not take this action."),
-    404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such entry, or not yours to see."),
-    409: OpenApiResponse(OpenApiTypes.OBJECT, description="Not allowed in the entry's state."),
-}
 
 
 def _responses(ok: Any, *codes: int, ok_status: int = 200) -> dict[int, Any]:
