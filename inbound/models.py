@@ -74,6 +74,8 @@ class InboundEmail(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # The clerks are told once that an email waits for them (`services.notify_clerks`).
+    clerks_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]

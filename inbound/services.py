@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from cases.models import Case, CaseType, Channel, NoteVisibility
 from cases.services import add_note, open_case, validate_attachment
-from contacts.models import Council, Person, PersonKind
+from contacts.models import Council, Person, PersonKind, Role
+from contacts.selectors import role_holders
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
 
 from .models import InboundEmail, InboundOutcome, InboundStatus
@@ -330,7 +331,52 @@ def _to_triage(record: InboundEmail, reason: str) -> InboundEmail:
     record.outcome = InboundOutcome.TRIAGE
     record.triage_reason = reason
     record.save(update_fields=["status", "outcome", "triage_reason", "council", "case", "about"])
+    if record.council_id is not None:
+        from .tasks import notify_clerks_of_triage
+
+        email_id = record.pk
+        transaction.on_commit(lambda: notify_clerks_of_triage.delay(email_id))
     return record
+
+
+TRIAGE_ROLES = (Role.CLERK, Role.CASE_ADMINISTRATOR)
+
+
+@transaction.atomic
+def notify_clerks(*, email_id: int) -> int:
+    """Tell the council's clerks and case administrators that an email waits for triage.
+    Once per email (a retried task sends nothing). The message names no one and quotes
+    nothing: the email may be a complaint about a colleague; they read it signed in."""
+    from django.core.mail import send_mail
+
+    email = (
+        InboundEmail.objects.select_for_update(of=("self",))
+        .select_related("council")
+        .filter(pk=email_id, status=InboundStatus.NEW, clerks_notified_at__isnull=True)
+        .first()
+    )
+    if email is None or email.council is None:
+        return 0
+    addresses = sorted(
+        {
+            holding.person.email
+            for role in TRIAGE_ROLES
+            for holding in role_holders(council=email.council, role=role)
+            if holding.person.email
+        }
+    )
+    link = f"{settings.SITE_URL.rstrip('/')}/inbound/triage/{email.pk}/"
+    for address in addresses:
+        send_mail(
+            f"An email for {email.council.name} is waiting for triage",
+            "The service received an email it could not turn into a case by itself.\n\n"
+            f"Sign in to open a case from it or reject it: {link}\n",
+            None,
+            [address],
+        )
+    email.clerks_notified_at = timezone.now()
+    email.save(update_fields=["clerks_notified_at"])
+    return len(addresses)
 
 
 # -- triage ----------------------------------------------------------------------------------------

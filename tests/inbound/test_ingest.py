@@ -253,3 +253,30 @@ def test_the_command_reports_malformed_mail_and_fails(world, capsys):
 def test_the_command_names_a_missing_file(world):
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("ingest_email", str(SAMPLES / "nope.eml"))
+
+
+# == telling the clerks ==========================================================================
+def test_the_clerks_are_told_once_that_an_email_waits(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    from inbound.services import notify_clerks
+
+    with django_capture_on_commit_callbacks(execute=True):
+        email = ingest_email(raw=sample("unknown_sender.eml")).email
+    assert [m.to for m in mailoutbox] == [[world["clerk"].email]]
+    message = mailoutbox[0]
+    assert message.subject == "An email for Testshire District Council is waiting for triage"
+    assert f"/inbound/triage/{email.pk}/" in message.body
+    # Nothing of the email itself: it may be a complaint about a colleague.
+    assert "resident@mailbox.example" not in message.body
+    assert "rude" not in message.body
+    assert notify_clerks(email_id=email.pk) == 0  # a retried task sends nothing
+    assert len(mailoutbox) == 1
+
+
+def test_no_one_is_told_about_an_email_that_opened_a_case(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_email(raw=sample("plain.eml"))
+    assert not any("triage" in m.subject for m in mailoutbox)
