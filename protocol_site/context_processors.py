@@ -53,6 +53,7 @@ def nav_items_for(request: HttpRequest) -> list[NavItem]:
     links.append(("Registers", "/registers/"))
     if user.is_superuser or groups & CLOCK_WATCHERS:
         links.append(("Reports", "/reports/"))
+        links.append(("Email triage", "/inbound/triage/"))
     if user.is_superuser or UserGroup.COUNCIL_ADMIN in groups:
         links.append(("Protocol set-up", "/variants/"))
     links.append(("Councils", "/councils/"))
