@@ -106,14 +106,14 @@ class ReceivedForm(forms.Form):
             return data
         try:
             date = datetime.date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a year too big for C (issue #11)
             self._date_error("The date received must be a real date")
             return data
         time_text = (data.get("time") or "").strip()
         try:
             hour, minute = (int(part) for part in time_text.replace(".", ":").split(":"))
             clock = datetime.time(hour, minute)
-        except ValueError:
+        except (ValueError, OverflowError):
             self.add_error("time", "Enter the time received as hours and minutes, like 14:30")
             return data
         received = timezone.make_aware(

@@ -42,7 +42,7 @@ class DateRangeForm(forms.Form):
             return None
         try:
             return datetime.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a month of 30 digits (issue #11)
             self._error(prefix, f"The {noun} date must be a real date")
             return None
 
