@@ -58,10 +58,14 @@ schema: install ## Regenerate the committed OpenAPI schema docs/openapi.yaml (fa
 vendor: ## Refresh the vendored GOV.UK Frontend assets from the npm package
 	bash scripts/vendor-govuk-frontend.sh
 
+audit: install ## Supply chain: pip-audit (known vulnerabilities) and bandit over the apps (SECURITY.md)
+	$(BIN)/pip-audit --progress-spinner off --skip-editable
+	$(BIN)/bandit -q -c pyproject.toml -r cases clocks contacts inbound info_requests registers reports protocol_site
+
 ci: ## Run what CI runs (.ci/run)
 	bash .ci/run
 
 clean: ## Remove the embedded database, queue and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install migrate demo run test lint format migrations-check schema vendor ci clean
+.PHONY: help install migrate demo run test lint format migrations-check schema audit vendor ci clean
