@@ -19,4 +19,5 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("inbound/", include("inbound.urls")),
     path("api/", include("protocol_site.api.urls")),
+    path("account/", include("protocol_site.account_views")),
 ]

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
@@ -51,6 +52,11 @@ class CaseViewSet(
 
     serializer_class = CaseSerializer
     pagination_class = CaseCursorPagination
+    # `?ordering=received_at` (oldest first) or `-received_at` (the default), or by reference;
+    # the cursor follows whichever order was asked for.
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["received_at", "reference"]
+    ordering = ("-received_at", "-id")
     lookup_value_regex = r"[A-Za-z0-9-]+"
     queryset = Case.objects.none()  # for the schema; get_queryset answers every request
 

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,6 +23,9 @@ class CouncilViewSet(viewsets.ReadOnlyModelViewSet):
     """The councils and, on the detail, their published protocol routes."""
 
     lookup_field = "slug"
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["name", "slug"]
+    ordering = ["name"]
 
     def get_queryset(self) -> QuerySet[Council]:
         qs = Council.objects.select_related("monitoring_officer_council").order_by("name")
@@ -53,6 +57,9 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
     serve as Monitoring Officer)."""
 
     serializer_class = PersonSerializer
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["name"]
+    ordering = ["name", "pk"]
 
     def get_queryset(self) -> QuerySet[Person]:
         filters = PeopleFilterSerializer(data=self.request.query_params)

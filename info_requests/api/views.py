@@ -12,6 +12,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -41,6 +42,9 @@ class InfoRequestViewSet(
     """Members' requests for information the caller may see. `{id}` is the id or the reference."""
 
     serializer_class = InfoRequestSerializer
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["received_at", "reference"]
+    ordering = ["-received_at", "-pk"]
     lookup_value_regex = r"[A-Za-z0-9-]+"
     queryset = InfoRequest.objects.none()  # for the schema; get_queryset answers every request
 
@@ -67,7 +71,12 @@ class InfoRequestViewSet(
 
     def get_object(self) -> InfoRequest:
         key = self.kwargs["pk"]
-        lookup = {"pk": int(key)} if key.isdigit() else {"reference": key}
+        if key.isascii() and key.isdigit():
+            if int(key) >= 2**63:  # beyond bigint: no such row, not a database error
+                raise Http404("No such information request.")
+            lookup: dict[str, object] = {"pk": int(key)}
+        else:
+            lookup = {"reference": key}
         try:
             return self.get_queryset().get(**lookup)
         except InfoRequest.DoesNotExist as exc:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions, status
@@ -16,9 +17,15 @@ class Conflict(exceptions.APIException):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    from protocol_site.api.parsers import PayloadTooLarge, body_limit
     from protocol_site.errors import ActionNotAllowed, PermissionRefused, StaleObject
 
-    if isinstance(exc, PermissionRefused):
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own check, when something read the body before the parser did.
+        exc = PayloadTooLarge(
+            f"The request body is larger than the limit of {body_limit():,} bytes."
+        )
+    elif isinstance(exc, PermissionRefused):
         exc = exceptions.PermissionDenied(detail=str(exc) or None)
     elif isinstance(exc, (ConcurrentTransition, StaleObject)):
         exc = Conflict()
