@@ -38,8 +38,14 @@ class Deadline(models.Model):
     `original_due_at` keeps the first one. The sweep reads the partial indexes below only.
     """
 
+    # No index of its own: deadline_case_kind (case, kind) serves lookups by case (issue #10).
     case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deadlines",
+        db_index=False,
     )
     info_request = models.ForeignKey(
         "info_requests.InfoRequest",
@@ -150,7 +156,11 @@ class Notice(models.Model):
     new due date for a holding reply (each new date is told once).
     """
 
-    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="notices")
+    # No index of its own: notice_once_per_kind (deadline, kind, key) serves lookups by deadline
+    # (issue #10, docs/adr/0004-performance.md).
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.CASCADE, related_name="notices", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=NoticeKind.choices)
     key = models.CharField(max_length=40, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)

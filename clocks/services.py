@@ -713,14 +713,10 @@ def send_acknowledgement(
 
 def _acknowledge_case(*, case: Case, actor: Actor, at: datetime.datetime) -> None:
     """Mark the case acknowledged through the case engine (which meets the clock and audits)."""
+    from cases.services import acknowledge_case  # cases imports clocks: import at call time
+
     try:
-        from cases.services import acknowledge_case
-    except ImportError:  # pragma: no cover - the case engine is always installed
-        Case.objects.filter(pk=case.pk, acknowledged_at__isnull=True).update(acknowledged_at=at)
-        meet_clocks(case=case, kinds=[ClockKind.ACKNOWLEDGEMENT], at=at, actor=actor)
-        return
-    try:
-        acknowledge_case(case=case, actor=actor)
+        acknowledge_case(case=case, actor=actor)  # type: ignore[arg-type]
     except ActionNotAllowed as exc:
         # Already acknowledged another way (e.g. by phone) or closed: the email still went.
         logger.info("Case %s not acknowledged again: %s", case.reference, exc)

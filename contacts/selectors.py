@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
@@ -138,7 +139,9 @@ def monitoring_officer_council_ids(person: Person, on: datetime.date | None = No
     return set(served_councils(person, on).values_list("pk", flat=True))
 
 
-def served_councils(person: Person, on: datetime.date | None = None) -> QuerySet[Council]:
+def served_councils(
+    person: Person, on: datetime.date | None = None
+) -> QuerySet[Council, Any]:
     """`monitoring_officer_council_ids` as a lazy queryset, to embed in another query."""
     on = on or _today()
     direct = RoleAssignment.objects.filter(

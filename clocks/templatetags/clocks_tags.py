@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -30,14 +31,18 @@ STATUS_TAGS = {
 
 
 def _calendar(deadline: Deadline) -> cal.WorkingCalendar:
-    # Cached on the instance: a case page shows a handful of clocks of one council.
-    cached = getattr(deadline, "_working_calendar", None)
-    if cached is None:
+    # Cached on the owner (case or request), which a page's clocks share: the council's
+    # closure days are read once per page, not once per clock (issue #10 query budget).
+    owner: Any = deadline.owner
+    cache: dict[str, cal.WorkingCalendar] | None = getattr(owner, "_working_calendars", None)
+    if cache is None:
+        cache = {}
+        owner._working_calendars = cache
+    if deadline.calendar not in cache:
         from clocks.services import deadline_calendar
 
-        cached = deadline_calendar(deadline)
-        deadline._working_calendar = cached  # type: ignore[attr-defined]
-    return cached
+        cache[deadline.calendar] = deadline_calendar(deadline)
+    return cache[deadline.calendar]
 
 
 @register.filter
