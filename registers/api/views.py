@@ -18,11 +18,14 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from contacts.models import PersonalRelationship
+from protocol_site.api.filters import CouncilFilter, StateFilter
 from protocol_site.api.schema import ERRORS
 from protocol_site.errors import PermissionRefused
 
 from .. import selectors, services
 from ..models import (
+    AdviceState,
+    ApproachState,
     Briefing,
     ImproperApproach,
     InterestAdvice,
@@ -40,6 +43,9 @@ class RegisterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """List, retrieve and create through the register's selector and services."""
 
     selector: Callable[[Any], QuerySet[Any]]
+    # `?council=<slug>` on every register; `?state=` where entries have states.
+    filter_backends = [CouncilFilter, StateFilter]
+    state_choices: list[str] | None = None
     create_serializer_class: type[BaseSerializer] = s.EmptySerializer
 
     def handle_exception(self, exc: Exception) -> Response:
@@ -187,6 +193,7 @@ class BriefingViewSet(RegisterViewSet):
 )
 class ApproachViewSet(RegisterViewSet):
     serializer_class = s.ApproachSerializer
+    state_choices = ApproachState.values
     queryset = ImproperApproach.objects.none()
     selector = staticmethod(selectors.visible_approaches_for)
 
@@ -330,6 +337,7 @@ class WardNotificationViewSet(RegisterViewSet):
 )
 class InterestAdviceViewSet(RegisterViewSet):
     serializer_class = s.InterestAdviceSerializer
+    state_choices = AdviceState.values
     queryset = InterestAdvice.objects.none()
     selector = staticmethod(selectors.visible_interest_advice_for)
 

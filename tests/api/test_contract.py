@@ -412,3 +412,26 @@ def test_received_at_keeps_its_offset_meaning():
     assert datetime.datetime.fromisoformat(data["received_at"]) == datetime.datetime(
         2026, 6, 2, 9, 0, tzinfo=datetime.UTC
     )
+
+
+@pytest.mark.parametrize("url", [u for u in LISTS if u.startswith("/api/registers/")])
+def test_registers_filter_by_council(url):
+    client = login("admin")
+    every = client.get(url, {"page_size": 100}).json()["results"]
+    maldon = client.get(url, {"council": "maldon", "page_size": 100}).json()["results"]
+    assert {r["council"] for r in maldon} <= {"maldon"}
+    assert {r["id"] for r in maldon} == {r["id"] for r in every if r["council"] == "maldon"}
+    assert client.get(url, {"council": "nowhere"}).json()["results"] == []
+
+
+@pytest.mark.parametrize("url", ["/api/registers/approaches/", "/api/registers/interest-advice/"])
+def test_registers_filter_by_state(url):
+    client = login("admin")
+    every = client.get(url, {"page_size": 100}).json()["results"]
+    states = {r["state"] for r in every}
+    for state in states:
+        got = client.get(url, {"state": state, "page_size": 100}).json()["results"]
+        assert {r["state"] for r in got} == {state}
+    bad = client.get(url, {"state": "nonsense"})
+    assert bad.status_code == 400
+    assert "state" in bad.json()
