@@ -264,3 +264,14 @@ def test_placeholders_are_not_offered_in_pickers(world):
     placeholders = Person.objects.filter(key__startswith="anonymised-")
     assert placeholders.count() == 2
     assert not placeholders.filter(anonymised_at__isnull=True).exists()
+
+
+def test_beat_runs_the_retention_sweep_daily(world, settings):
+    from protocol_site.tasks import apply_retention
+
+    entry = settings.CELERY_BEAT_SCHEDULE["apply-retention"]
+    assert entry["task"] == apply_retention.name == "protocol_site.tasks.apply_retention"
+    assert entry["schedule"] == 24 * 60 * 60
+    case = _closed(world, years_ago=7)
+    assert apply_retention.delay().get() == 1  # eager in tests
+    assert Case.objects.get(pk=case.pk).summary == gdpr.ANONYMISED
