@@ -13,7 +13,7 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 .DEFAULT_GOAL := help
 
 help: ## List every target with a one-line description
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -37,7 +37,11 @@ run: demo ## Set up everything and serve on http://127.0.0.1:8000 with a Celery 
 
 test: install ## Run the whole test suite on the real PostgreSQL and Redis
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
+		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -n 2 -m "not e2e" $(PYTEST_ARGS)
+
+e2e: install ## Walk every journey in Debian's chromium (Playwright) with axe WCAG 2.2 AA checks
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest tests/e2e -p no:randomly -q $(PYTEST_ARGS)
 
 lint: install ## ruff (lint and format check), djLint and mypy
 	$(BIN)/ruff check .
@@ -68,4 +72,4 @@ ci: ## Run what CI runs (.ci/run)
 clean: ## Remove the embedded database, queue and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install migrate demo run test lint format migrations-check schema audit vendor ci clean
+.PHONY: help install migrate demo run test e2e lint format migrations-check schema audit vendor ci clean
