@@ -386,7 +386,9 @@ class ImmutableModelError(Exception):
 class CaseEvent(models.Model):
     """An immutable audit row. Each carries a hash chained to the case's previous event."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: (case, at) below serves every lookup by case, and one index fewer
+    # makes each audit INSERT cheaper (issue #10, docs/adr/0004-performance.md).
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

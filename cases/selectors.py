@@ -21,7 +21,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -210,7 +219,14 @@ def case_list(
     open_deadlines = _open_deadlines()
     qs = qs.annotate(
         next_due_at=Subquery(open_deadlines.order_by("due_at").values("due_at")[:1]),
-        is_overdue=Exists(open_deadlines.filter(Q(breached_at__isnull=False) | Q(due_at__lt=now))),
+        # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL turns a correlated EXISTS into a
+        # hashed SubPlan that first reads every overdue deadline in the database (100,000 at
+        # national scale), even for a page of 25 (issue #10, docs/adr/0004-performance.md).
+        overdue_deadline=Subquery(
+            open_deadlines.filter(Q(breached_at__isnull=False) | Q(due_at__lt=now)).values("pk")[:1]
+        ),
+    ).annotate(
+        is_overdue=ExpressionWrapper(Q(overdue_deadline__isnull=False), output_field=BooleanField())
     )
     if council:
         qs = (

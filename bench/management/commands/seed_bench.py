@@ -18,6 +18,7 @@ empty, or `--reset` is given (which TRUNCATEs every council and user).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from typing import Any
@@ -25,12 +26,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from cases.models import ProtocolVariant, VariantStatus
 from contacts.config_io import council_files, import_council, lenders_first, load_yaml
 from contacts.models import Council, Person, PersonKind, Role, Ward
-from cases.models import ProtocolVariant, VariantStatus
 from contacts.selectors import UserGroup, role_holder
 
 BENCH_PASSWORD = "bench-only-not-a-secret"  # noqa: S105 - a throwaway benchmark database
@@ -46,10 +47,11 @@ BENCH_LOGINS = (
 )
 # Tables the bulk phase fills (TRUNCATEd by --reset together with councils and users).
 RESET_TABLES = ("contacts_council", "auth_user", "auth_group", "django_session")
-EVENT_ACTIONS = (
-    "opened assigned clock_started acknowledged note_added escalated assigned clock_met "
-    "responded note_added informed escalated assigned note_added clock_met"
-).split()
+EVENT_ACTIONS = [
+    *("opened", "assigned", "clock_started", "acknowledged", "note_added", "escalated"),
+    *("assigned", "clock_met", "responded", "note_added", "informed", "escalated"),
+    *("assigned", "note_added", "clock_met"),
+]
 
 
 class Command(BaseCommand):
@@ -289,11 +291,9 @@ def _fast_session(cursor: Any) -> None:
     # Transaction-local: FK triggers off (ids come from the tables this command just wrote)
     # and no fsync wait per commit. Both revert at COMMIT.
     cursor.execute("SET LOCAL synchronous_commit = off")
-    try:
-        with transaction.atomic():
-            cursor.execute("SET LOCAL session_replication_role = replica")
-    except Exception:  # noqa: BLE001 - not a superuser: keep the triggers, only slower
-        pass
+    # Not a superuser: keep the triggers, only slower.
+    with contextlib.suppress(DatabaseError), transaction.atomic():
+        cursor.execute("SET LOCAL session_replication_role = replica")
 
 
 def _clone(doc: dict[str, Any], round_: int) -> dict[str, Any]:
