@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "reports",
     "inbound",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "bench",
 ]
 
@@ -59,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "protocol_site.middleware.SessionIdleTimeoutMiddleware",
+    # Optional TOTP second factor for MOs and admins (protocol_site/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "protocol_site.two_factor.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a django-axes lockout into the locked-out page (SECURITY.md).

@@ -41,6 +41,17 @@ pytestmark = pytest.mark.django_db
 REDIS_DB = 12
 
 
+@pytest.fixture(autouse=True)
+def _project_celery_app():
+    """Tasks resolve through Celery's *current* app; another test may have made its own app
+    current (tests/ops/test_logging.py creates some). Use the project's, eagerly."""
+    app.set_current()
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def overdue_notice():
     """An acknowledgement clock that has run out, with its breach notice queued a while ago."""
