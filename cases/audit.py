@@ -34,14 +34,8 @@ def record_event(
 
     Callers hold the case row (the service's transaction), so the chain cannot fork.
     """
-    previous = (
-        CaseEvent.objects.filter(case=case)
-        .order_by("-at", "-pk")
-        .values_list("hash", flat=True)
-        .first()
-    )
-    event = CaseEvent(
-        case=case,
+    return CaseEvent.append(
+        chain={"case": case},
         at=at or timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_name=actor_name(actor),
@@ -50,8 +44,4 @@ def record_event(
         to_state=to_state,
         reason=reason,
         data=data or {},
-        previous_hash=previous or "",
     )
-    event.hash = event.compute_hash()
-    event.save()
-    return event

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +12,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from contacts.models import Council, Person, Role
+from protocol_site.audit_models import HashChainedEvent, ImmutableEvent
 
 
 class CaseType(models.TextChoices):
@@ -383,8 +382,10 @@ class ImmutableModelError(Exception):
     pass
 
 
-class CaseEvent(models.Model):
+class CaseEvent(HashChainedEvent):
     """An immutable audit row. Each carries a hash chained to the case's previous event."""
+
+    immutable_error = ImmutableModelError
 
     # No index of its own: (case, at) below serves every lookup by case, and one index fewer
     # makes each audit INSERT cheaper (issue #10, docs/adr/0004-performance.md).
@@ -409,32 +410,13 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} at {self.at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ImmutableModelError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableModelError("Audit events cannot be deleted.")
-
-    def compute_hash(self) -> str:
-        payload = json.dumps(
-            {
-                "case": self.case_id,
-                "at": self.at.isoformat(),
-                "actor": self.actor_id,
-                "actor_name": self.actor_name,
-                "action": self.action,
-                "from": self.from_state,
-                "to": self.to_state,
-                "reason": self.reason,
-                "data": self.data,
-                "previous": self.previous_hash,
-            },
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+    def chain_payload(self) -> dict[str, Any]:
+        return {
+            "case": self.case_id,
+            "from": self.from_state,
+            "to": self.to_state,
+            "reason": self.reason,
+        }
 
 
 class NoteVisibility(models.TextChoices):
@@ -488,12 +470,14 @@ class VariantEventAction(models.TextChoices):
     COUNCIL_CREATED = "council_created", "Council created"
 
 
-class VariantEvent(models.Model):
+class VariantEvent(ImmutableEvent):
     """Who changed a council's protocol routes, what, and when (issue #12). Never edited.
 
     `variant` is kept nullable so a discarded draft's history survives; `case_type` and
     `version` say which route it was either way.
     """
+
+    immutable_error = ImmutableModelError
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="variant_events")
     variant = models.ForeignKey(
@@ -516,11 +500,3 @@ class VariantEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.council_id} {self.action} {self.case_type} v{self.version}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ImmutableModelError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableModelError("Audit events cannot be deleted.")

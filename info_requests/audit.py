@@ -41,14 +41,8 @@ def record_event(
 
     Callers hold the request row (the service's transaction), so the chain cannot fork.
     """
-    previous = (
-        InfoRequestEvent.objects.filter(info_request=info_request)
-        .order_by("-at", "-pk")
-        .values_list("hash", flat=True)
-        .first()
-    )
-    event = InfoRequestEvent(
-        info_request=info_request,
+    return InfoRequestEvent.append(
+        chain={"info_request": info_request},
         at=at or timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_name=actor_name(actor),
@@ -57,8 +51,4 @@ def record_event(
         to_state=to_state,
         reason=reason,
         data=data or {},
-        previous_hash=previous or "",
     )
-    event.hash = event.compute_hash()
-    event.save()
-    return event

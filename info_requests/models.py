@@ -8,8 +8,6 @@ and then the Information Commissioner. Each council's `InformationPolicy` says w
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +16,7 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from contacts.models import Council, Person, Role
+from protocol_site.audit_models import HashChainedEvent
 
 from .schedule12a import Schedule12AParagraph, s100f_gives_access
 
@@ -555,8 +554,10 @@ class ImmutableEventError(Exception):
     pass
 
 
-class InfoRequestEvent(models.Model):
+class InfoRequestEvent(HashChainedEvent):
     """An immutable audit row, hash-chained to the request's previous event (as CaseEvent)."""
+
+    immutable_error = ImmutableEventError
 
     info_request = models.ForeignKey(InfoRequest, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()
@@ -579,29 +580,10 @@ class InfoRequestEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.info_request_id} {self.action} at {self.at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ImmutableEventError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableEventError("Audit events cannot be deleted.")
-
-    def compute_hash(self) -> str:
-        payload = json.dumps(
-            {
-                "info_request": self.info_request_id,
-                "at": self.at.isoformat(),
-                "actor": self.actor_id,
-                "actor_name": self.actor_name,
-                "action": self.action,
-                "from": self.from_state,
-                "to": self.to_state,
-                "reason": self.reason,
-                "data": self.data,
-                "previous": self.previous_hash,
-            },
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+    def chain_payload(self) -> dict[str, Any]:
+        return {
+            "info_request": self.info_request_id,
+            "from": self.from_state,
+            "to": self.to_state,
+            "reason": self.reason,
+        }

@@ -6,8 +6,6 @@ Every entry here writes immutable `RegisterEvent` rows, hash-chained per entry l
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +14,7 @@ from django.db.models import Q
 from django_fsm import FSMField, transition
 
 from contacts.models import Council, Person, PoliticalGroup, Role, Ward
+from protocol_site.audit_models import HashChainedEvent
 
 
 class Register(models.TextChoices):
@@ -387,12 +386,15 @@ class ImmutableRegisterEvent(Exception):
     pass
 
 
-class RegisterEvent(models.Model):
+class RegisterEvent(HashChainedEvent):
     """An immutable audit row for one register entry, hash-chained to the entry's previous one.
 
     `data` never repeats confidential text: it names fields and ids, so the trail can be shown
     to whoever may see the entry.
     """
+
+    immutable_error = ImmutableRegisterEvent
+    immutable_noun = "Register events"
 
     register = models.CharField(max_length=30, choices=Register.choices)
     object_id = models.PositiveBigIntegerField()
@@ -415,32 +417,13 @@ class RegisterEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.register} {self.object_id} {self.action}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ImmutableRegisterEvent("Register events cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableRegisterEvent("Register events cannot be deleted.")
-
-    def compute_hash(self) -> str:
-        payload = json.dumps(
-            {
-                "register": self.register,
-                "object": self.object_id,
-                "council": self.council_id,
-                "at": self.at.isoformat(),
-                "actor": self.actor_id,
-                "actor_name": self.actor_name,
-                "action": self.action,
-                "description": self.description,
-                "data": self.data,
-                "previous": self.previous_hash,
-            },
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+    def chain_payload(self) -> dict[str, Any]:
+        return {
+            "register": self.register,
+            "object": self.object_id,
+            "council": self.council_id,
+            "description": self.description,
+        }
 
     @property
     def action_label(self) -> str:

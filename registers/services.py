@@ -78,15 +78,8 @@ def record_register_event(
     The chain is per entry; the callers hold the entry's row lock (or just created it), so the
     chain cannot fork.
     """
-    previous = (
-        RegisterEvent.objects.filter(register=register, object_id=object_id)
-        .order_by("-at", "-pk")
-        .values_list("hash", flat=True)
-        .first()
-    )
-    event = RegisterEvent(
-        register=register,
-        object_id=object_id,
+    return RegisterEvent.append(
+        chain={"register": register, "object_id": object_id},
         council=council,
         at=timezone.now(),
         actor=_login(actor),
@@ -94,11 +87,7 @@ def record_register_event(
         action=action,
         description=description,
         data=data or {},
-        previous_hash=previous or "",
     )
-    event.hash = event.compute_hash()
-    event.save()
-    return event
 
 
 def verify_chain(*, register: str, object_id: int) -> bool:
