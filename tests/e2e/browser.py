@@ -100,12 +100,17 @@ class Journey:
 
     # -- observers -------------------------------------------------------------------------------
     def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # A page answered 400 (a form with errors) is logged as "Failed to load resource";
+        # _on_response judges statuses, so only script and CSP errors count here.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.console_errors.append(f"{self.page.url}: {message.text}")
 
     def _on_response(self, response: Response) -> None:
         if response.status >= 500:
             self.server_errors.append(f"{response.status} {response.url}")
+        elif response.status >= 400 and response.request.resource_type != "document":
+            # A missing stylesheet, script or image is a broken page whatever its status.
+            self.console_errors.append(f"{response.status} {response.url}")
 
     # -- navigation ------------------------------------------------------------------------------
     def url(self, path: str) -> str:

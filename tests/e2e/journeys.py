@@ -65,10 +65,21 @@ def clerk_logs_an_emailed_dispute(tab: Journey, *, shots: str = "clerk") -> str:
     assert acknowledgement.count() == 1, clocks.inner_text()
     assert "3 working days" in acknowledgement.inner_text()
     tab.shot(f"{shots}-4-case-page-clocks")
-    # The clerk's clocks dashboard lists the new acknowledgement too.
+    # The clerk's clocks dashboard lists it as falling due this week.
     tab.nav("Clocks")
     assert reference in tab.text()
     tab.shot(f"{shots}-5-clocks-dashboard")
+    # The drafted acknowledgement (Maldon 2.2) is reviewed and sent from the dashboard.
+    tab.follow(f"Review the acknowledgement for {reference}")
+    assert tab.main.get_by_label("Message").input_value().strip()
+    tab.shot(f"{shots}-6-acknowledgement")
+    tab.press("Send acknowledgement")
+    assert f"{reference} is acknowledged" in tab.text()
+    acknowledgement = (
+        tab.main.locator("table#clocks").get_by_role("row").filter(has_text="Acknowledgement")
+    )
+    assert "Met" in acknowledgement.inner_text(), acknowledgement.inner_text()
+    tab.shot(f"{shots}-7-acknowledged")
     return reference
 
 
@@ -289,3 +300,46 @@ def admin_edits_a_variant(tab: Journey) -> None:
     tab.press("Publish version 2")
     tab.shot("admin-5-published")
     assert "Version 2 published" in tab.text()
+
+
+def assert_error_summary_links_to_fields(tab: Journey) -> list[str]:
+    """Whatever the form: a focused summary whose every link lands on a field on the page."""
+    summary = tab.main.locator(".govuk-error-summary")
+    assert summary.is_visible(), f"no error summary on {tab.page.url}"
+    if tab.javascript:
+        focused = tab.page.evaluate("() => document.activeElement.className")
+        assert "govuk-error-summary" in focused, focused
+    hrefs = [a.get_attribute("href") or "" for a in summary.locator("a").all()]
+    assert hrefs, "an error summary lists at least one error"
+    for href in hrefs:
+        assert href.startswith("#"), href
+        target = tab.page.locator(href)
+        assert target.count() == 1, f"{tab.page.url}: {href} is not on the page"
+        assert target.evaluate("e => !!e.closest('.govuk-form-group--error')"), (
+            f"{tab.page.url}: {href} is not in a form group marked as in error"
+        )
+    return hrefs
+
+
+def clerk_submits_every_register_form_empty(tab: Journey) -> list[str]:
+    """Every register (Maldon's clerk sees them all): the list, then its form submitted empty
+    shows the GOV.UK error summary. Returns the forms checked."""
+    tab.sign_in("maldon-clerk")
+    tab.nav("Registers")
+    tab.shot("registers-1-index")
+    registers = [
+        a.get_attribute("href") or "" for a in tab.main.locator("a[href^='/registers/']").all()
+    ]
+    checked = []
+    for register in registers:
+        tab.go(register)
+        forms = [a.get_attribute("href") or "" for a in tab.main.locator("a[href$='/new/']").all()]
+        for form in forms:
+            tab.go(form)
+            with tab.navigating():
+                tab.main.locator("form[method=post] button[type=submit]").last.click()
+            assert_error_summary_links_to_fields(tab)
+            if not checked:
+                tab.shot("registers-2-form-errors")
+            checked.append(form)
+    return checked

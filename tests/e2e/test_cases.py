@@ -13,7 +13,7 @@ from . import journeys
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_clerk_logs_an_emailed_dispute_and_sees_the_acknowledgement_clock(open_tab):
+def test_clerk_logs_an_emailed_dispute_and_sees_the_acknowledgement_clock(open_tab, mailoutbox):
     tab = open_tab()
     reference = journeys.clerk_logs_an_emailed_dispute(tab)
 
@@ -21,8 +21,11 @@ def test_clerk_logs_an_emailed_dispute_and_sees_the_acknowledgement_clock(open_t
     assert case.council.slug == "maldon"
     assert case.channel == Channel.EMAIL
     assert case.summary.startswith("Cllr wrote three times")
-    # Maldon 2.2: an emailed concern is acknowledged within 3 working days.
-    assert Deadline.objects.filter(case=case, kind="acknowledgement", met_at=None).count() == 1
+    # Maldon 2.2: an emailed concern is acknowledged within 3 working days; the clerk sent it.
+    acknowledgement = Deadline.objects.get(case=case, kind="acknowledgement")
+    assert acknowledgement.met_at is not None
+    sent = [m for m in mailoutbox if case.raised_by.email in m.to]
+    assert any(reference in m.subject or reference in m.body for m in sent), sent
     assert tab.console_errors == []
 
 
