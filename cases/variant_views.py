@@ -122,7 +122,7 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 def _form_page(request: HttpRequest, form: Any, **context: Any) -> HttpResponse:
     return render(
         request,
-        "variants/form.html",
+        "form.html",
         {"form": form, **context},
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -215,7 +215,7 @@ def page(request: HttpRequest, page: str) -> HttpResponse:
     )
     return render(
         request,
-        "variants/form.html",
+        "form.html",
         {
             "form": form,
             "title": PAGES[page]["title"],

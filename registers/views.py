@@ -228,7 +228,7 @@ def _render_form(
 ) -> HttpResponse:
     return render(
         request,
-        "registers/form.html",
+        "form.html",
         {
             "form": form,
             "title": title,
