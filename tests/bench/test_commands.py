@@ -60,11 +60,12 @@ def test_bench_runs_every_path_and_writes_its_report(seeded, tmp_path):
     groups = {p["group"] for p in report["paths"]}
     assert groups == {"list", "detail", "api", "visibility", "sweep", "escalate"}
     paths = {p["name"]: p for p in report["paths"]}
-    # Query counts do not depend on the data's size: those budgets hold even here (the warm-up
-    # request stamps the session, as a real first request would).
+    # Every path ran and was measured; the statement budgets of the pages are pinned by
+    # tests/perf/test_query_counts.py, and "cases this user may see" is one statement anywhere.
+    assert all(path["runs"] == 2 and path["max_queries"] for path in report["paths"])
     for path in report["paths"]:
-        if path["group"] in ("list", "detail", "visibility"):
-            assert path["checks"]["queries" if path["group"] != "visibility" else "one statement"]
+        if path["group"] == "visibility":
+            assert path["checks"]["one statement"]
     assert paths["escalate: transition + audit + queued notice"]["checks"]["notification queued"]
     # The plan is kept in the report (on 200 rows PostgreSQL rightly prefers a Seq Scan).
     assert "deadline" in paths["sweep: nothing due, over all deadlines"]["notes"][0]
