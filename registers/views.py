@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from contacts.models import Person, PersonalRelationship
+from contacts.models import Person
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
 
 from . import forms as register_forms
@@ -37,9 +37,6 @@ from .models import (
     Briefing,
     BriefingOffer,
     HelpDecision,
-    ImproperApproach,
-    InterestAdvice,
-    OfficerHelpRequest,
     Register,
     SharingConsent,
     WardNotification,
@@ -238,6 +235,36 @@ def _render_form(
             "intro": intro,
         },
         status=status,
+    )
+
+
+def _add_page(
+    request: HttpRequest,
+    form: forms.Form,
+    spec_key: str,
+    create: Callable[[], Model],
+    *,
+    success: str,
+    title: str,
+    caption: str,
+    button: str,
+    intro: str,
+) -> HttpResponse:
+    """A register's "add" page: on a valid POST call `create` (a service) and show the new
+    entry; otherwise the form again, 400 with its errors."""
+    if request.method == "POST" and form.is_valid():
+        result: dict[str, Model] = {}
+        if _run(request, form, lambda: result.setdefault("obj", create()), success):
+            return redirect(f"registers:{spec_key}_detail", result["obj"].pk)
+    return _render_form(
+        request,
+        form,
+        title=title,
+        caption=caption,
+        button=button,
+        back=reverse(f"registers:{spec_key}_list"),
+        intro=intro,
+        status=400 if form.errors else 200,
     )
 
 
@@ -598,36 +625,24 @@ def relationship_add(request: HttpRequest) -> HttpResponse:
     if selectors.viewer_for(request.user).person is None:
         raise Http404
     form = register_forms.RelationshipForm(_data(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        result: dict[str, PersonalRelationship] = {}
-        ok = _run(
-            request,
-            form,
-            lambda: result.setdefault(
-                "obj",
-                services.declare_relationship(
-                    actor=request.user,
-                    person=form.acting_for(),
-                    related_person=form.cleaned_data["related_person"],
-                    nature=form.cleaned_data["nature"],
-                    declared_on=form.cleaned_data["declared_on"],
-                ),
-            ),
-            "Relationship declared. The people it goes to have been told.",
-        )
-        if ok:
-            return redirect("registers:relationships_detail", result["obj"].pk)
-    return _render_form(
+    return _add_page(
         request,
         form,
+        "relationships",
+        lambda: services.declare_relationship(
+            actor=request.user,
+            person=form.acting_for(),
+            related_person=form.cleaned_data["related_person"],
+            nature=form.cleaned_data["nature"],
+            declared_on=form.cleaned_data["declared_on"],
+        ),
+        success="Relationship declared. The people it goes to have been told.",
         title="Declare a personal relationship",
         caption="Personal relationships",
         button="Declare relationship",
-        back=reverse("registers:relationships_list"),
         intro="Maldon 5.1: a member tells their Group Leader; an officer tells the Head of Paid "
         "Service; if the officer is the Head of Paid Service, the Group Leaders are told. The "
         "declaration is confidential.",
-        status=400 if form.errors else 200,
     )
 
 
@@ -679,38 +694,26 @@ def briefing_add(request: HttpRequest) -> HttpResponse:
     form = register_forms.BriefingForm(_data(request), user=request.user)
     if not _is_officer_or_admin(form.viewer):
         raise Http404
-    if request.method == "POST" and form.is_valid():
-        result: dict[str, Briefing] = {}
-        data = form.cleaned_data
-        if _run(
-            request,
-            form,
-            lambda: result.setdefault(
-                "obj",
-                services.record_briefing(
-                    actor=request.user,
-                    group=data["group"],
-                    officer=data["officer"],
-                    topic=data["topic"],
-                    given_on=data["given_on"],
-                    advice=data["advice"],
-                    decision_meeting=data["decision_meeting"],
-                    decision_meeting_on=data["decision_meeting_on"],
-                ),
-            ),
-            "Briefing recorded. The same has been offered to every other group.",
-        ):
-            return redirect("registers:briefings_detail", result["obj"].pk)
-    return _render_form(
+    return _add_page(
         request,
         form,
+        "briefings",
+        lambda: services.record_briefing(
+            actor=request.user,
+            group=form.cleaned_data["group"],
+            officer=form.cleaned_data["officer"],
+            topic=form.cleaned_data["topic"],
+            given_on=form.cleaned_data["given_on"],
+            advice=form.cleaned_data["advice"],
+            decision_meeting=form.cleaned_data["decision_meeting"],
+            decision_meeting_on=form.cleaned_data["decision_meeting_on"],
+        ),
+        success="Briefing recorded. The same has been offered to every other group.",
         title="Record a briefing to a political group",
         caption="Political group briefings",
         button="Record briefing",
-        back=reverse("registers:briefings_list"),
         intro="Maldon 7.1: a service made available to one group is made available to all. "
         "Saving this offers the same to every other group of the council.",
-        status=400 if form.errors else 200,
     )
 
 
@@ -871,36 +874,24 @@ def approach_add(request: HttpRequest) -> HttpResponse:
     form = register_forms.ApproachForm(_data(request), user=request.user)
     if form.me is None:
         raise Http404
-    if request.method == "POST" and form.is_valid():
-        result: dict[str, ImproperApproach] = {}
-        data = form.cleaned_data
-        if _run(
-            request,
-            form,
-            lambda: result.setdefault(
-                "obj",
-                services.report_improper_approach(
-                    actor=request.user,
-                    kind=data["kind"],
-                    reported_by=form.acting_for(),
-                    about=data["about"],
-                    occurred_on=data["occurred_on"],
-                    description=data["description"],
-                ),
-            ),
-            "Reported. The Head of Paid Service has been told.",
-        ):
-            return redirect("registers:approaches_detail", result["obj"].pk)
-    return _render_form(
+    return _add_page(
         request,
         form,
+        "approaches",
+        lambda: services.report_improper_approach(
+            actor=request.user,
+            kind=form.cleaned_data["kind"],
+            reported_by=form.acting_for(),
+            about=form.cleaned_data["about"],
+            occurred_on=form.cleaned_data["occurred_on"],
+            description=form.cleaned_data["description"],
+        ),
+        success="Reported. The Head of Paid Service has been told.",
         title="Report an improper approach or undue pressure",
         caption="Improper approaches",
         button="Report",
-        back=reverse("registers:approaches_list"),
         intro="Maldon 3.3: approaches are reported to the Head of Paid Service. Lancaster 5.2: "
         "members advise the Chief Executive immediately.",
-        status=400 if form.errors else 200,
     )
 
 
@@ -984,33 +975,22 @@ def help_add(request: HttpRequest) -> HttpResponse:
     form = register_forms.HelpRequestForm(_data(request), user=request.user)
     if form.me is None:
         raise Http404
-    if request.method == "POST" and form.is_valid():
-        result: dict[str, OfficerHelpRequest] = {}
-        if _run(
-            request,
-            form,
-            lambda: result.setdefault(
-                "obj",
-                services.request_officer_help(
-                    actor=request.user,
-                    requested_by=form.acting_for(),
-                    officer=form.cleaned_data["officer"],
-                    description=form.cleaned_data["description"],
-                ),
-            ),
-            "Request sent to the Clerk.",
-        ):
-            return redirect("registers:officer_help_detail", result["obj"].pk)
-    return _render_form(
+    return _add_page(
         request,
         form,
+        "officer_help",
+        lambda: services.request_officer_help(
+            actor=request.user,
+            requested_by=form.acting_for(),
+            officer=form.cleaned_data["officer"],
+            description=form.cleaned_data["description"],
+        ),
+        success="Request sent to the Clerk.",
         title="Ask for a particular officer's help",
         caption="Requests for an officer's help",
         button="Send to the Clerk",
-        back=reverse("registers:officer_help_list"),
         intro="Halstead 1.4: the request goes through the Clerk, who assesses the officer's "
         "workload, whether it is appropriate, and whether all members should be informed.",
-        status=400 if form.errors else 200,
     )
 
 
@@ -1060,48 +1040,39 @@ def ward_add(request: HttpRequest) -> HttpResponse:
     form = register_forms.WardNotificationForm(_data(request), user=request.user)
     if not _is_officer_or_admin(form.viewer):
         raise Http404
-    if request.method == "POST" and form.is_valid():
-        result: dict[str, WardNotification] = {}
+
+    def notify() -> WardNotification:
         data = form.cleaned_data
         council = form.council()
         if council is None:
             raise Http404
-        if _run(
-            request,
-            form,
-            lambda: result.setdefault(
-                "obj",
-                services.record_ward_notification(
-                    actor=request.user,
-                    council=council,
-                    kind=data["kind"],
-                    wards=list(data["wards"]),
-                    subject=data["subject"],
-                    details=data["details"],
-                    location=data["location"],
-                    event_on=data["event_on"],
-                    resident_name=data["resident_name"],
-                    resident_contact=data["resident_contact"],
-                    resident_consents_to_identity_sharing=data[
-                        "resident_consents_to_identity_sharing"
-                    ],
-                    raised_via_councillor=data["raised_via_councillor"],
-                    sharing_consent=data["sharing_consent"] or SharingConsent.NONE,
-                ),
-            ),
-            "Ward members notified.",
-        ):
-            return redirect("registers:ward_notifications_detail", result["obj"].pk)
-    return _render_form(
+        return services.record_ward_notification(
+            actor=request.user,
+            council=council,
+            kind=data["kind"],
+            wards=list(data["wards"]),
+            subject=data["subject"],
+            details=data["details"],
+            location=data["location"],
+            event_on=data["event_on"],
+            resident_name=data["resident_name"],
+            resident_contact=data["resident_contact"],
+            resident_consents_to_identity_sharing=data["resident_consents_to_identity_sharing"],
+            raised_via_councillor=data["raised_via_councillor"],
+            sharing_consent=data["sharing_consent"] or SharingConsent.NONE,
+        )
+
+    return _add_page(
         request,
         form,
+        "ward_notifications",
+        notify,
+        success="Ward members notified.",
         title="Notify ward members",
         caption="Ward notifications",
         button="Notify ward members",
-        back=reverse("registers:ward_notifications_list"),
         intro="Lancaster 10.1-10.5, Hounslow 4.3. The resident's details go to ward councillors "
         "only with the resident's consent.",
-        status=400 if form.errors else 200,
     )
 
 
@@ -1159,32 +1130,21 @@ def advice_add(request: HttpRequest) -> HttpResponse:
     form = register_forms.InterestAdviceForm(_data(request), user=request.user)
     if not _is_councillor_or_mo(form.viewer):
         raise Http404
-    if request.method == "POST" and form.is_valid():
-        result: dict[str, InterestAdvice] = {}
-        if _run(
-            request,
-            form,
-            lambda: result.setdefault(
-                "obj",
-                services.ask_interest_advice(
-                    actor=request.user,
-                    member=form.acting_for(),
-                    question=form.cleaned_data["question"],
-                ),
-            ),
-            "Sent to the Monitoring Officer, in confidence.",
-        ):
-            return redirect("registers:interest_advice_detail", result["obj"].pk)
-    return _render_form(
+    return _add_page(
         request,
         form,
+        "interest_advice",
+        lambda: services.ask_interest_advice(
+            actor=request.user,
+            member=form.acting_for(),
+            question=form.cleaned_data["question"],
+        ),
+        success="Sent to the Monitoring Officer, in confidence.",
         title="Ask the Monitoring Officer for advice on an interest",
         caption="Interest advice",
         button="Send in confidence",
-        back=reverse("registers:interest_advice_list"),
         intro="Maldon 8.1: the advice is given in confidence. It is for you to decide, in the "
         "light of it, whether to disclose the interest.",
-        status=400 if form.errors else 200,
     )
 
 
