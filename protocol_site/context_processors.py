@@ -57,6 +57,7 @@ def nav_items_for(request: HttpRequest) -> list[NavItem]:
     if user.is_superuser or UserGroup.COUNCIL_ADMIN in groups:
         links.append(("Protocol set-up", "/variants/"))
     links.append(("Councils", "/councils/"))
+    links.append(("Your account", "/account/"))
     if user.is_staff:
         links.append(("Admin", "/admin/"))
     path = request.path

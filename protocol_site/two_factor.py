@@ -40,6 +40,20 @@ def may_use_second_factor(user: Any) -> bool:
     return bool(user.is_superuser or user.groups.filter(name=UserGroup.MONITORING_OFFICER).exists())
 
 
+# Whether the signed-in user has a confirmed device, remembered for the session so that ordinary
+# pages pay no extra query. A device added later counts from the next sign-in, or at once in the
+# session that added it (`setup` sets the flag).
+SESSION_HAS_DEVICE = "protocol_has_otp_device"
+
+
+def _has_confirmed_device(request: HttpRequest, user: Any) -> bool:
+    cached = request.session.get(SESSION_HAS_DEVICE)
+    if cached is None:
+        cached = bool(user_has_device(user, confirmed=True))
+        request.session[SESSION_HAS_DEVICE] = cached
+    return bool(cached)
+
+
 class RequireSecondFactorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -51,7 +65,7 @@ class RequireSecondFactorMiddleware:
             and user.is_authenticated
             and not user.is_verified()
             and not request.path.startswith(OPEN_PREFIXES)
-            and user_has_device(user, confirmed=True)
+            and _has_confirmed_device(request, user)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
@@ -101,6 +115,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.code()):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            request.session[SESSION_HAS_DEVICE] = True
             otp_login(request, device)
             return render(request, "two_factor/setup.html", {"done": True, "just_added": True})
         form.add_error("token", "The code is not right: check the time on your phone and retry")
