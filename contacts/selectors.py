@@ -139,9 +139,7 @@ def monitoring_officer_council_ids(person: Person, on: datetime.date | None = No
     return set(served_councils(person, on).values_list("pk", flat=True))
 
 
-def served_councils(
-    person: Person, on: datetime.date | None = None
-) -> QuerySet[Council, Any]:
+def served_councils(person: Person, on: datetime.date | None = None) -> QuerySet[Council, Any]:
     """`monitoring_officer_council_ids` as a lazy queryset, to embed in another query."""
     on = on or _today()
     direct = RoleAssignment.objects.filter(
