@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -425,52 +425,64 @@ def respond_to_case(*, case: Case, actor: User | None, text: str) -> Case:
     return current
 
 
+def _close(
+    *,
+    case: Case,
+    actor: User | None,
+    action: str,
+    closed_as: str,
+    transition: Callable[[Case, datetime.datetime], object],
+    event_action: str,
+    reason: str,
+) -> Case:
+    """Resolve or withdraw: the case closes, its open clocks stop and the parties are told."""
+    current = _lock(case)
+    _check(actor, action, current)
+    _ensure_open(current, closed_as)
+    from_state = current.state
+    now = timezone.now()
+    transition(current, now)
+    _save(current)
+    event = record_event(
+        case=current,
+        actor=actor,
+        action=event_action,
+        from_state=from_state,
+        to_state=current.state,
+        reason=reason,
+        at=now,
+    )
+    stop_open_clocks(case=current, at=now)
+    _notify(current, event)
+    return current
+
+
 @transaction.atomic
 def resolve_case(*, case: Case, actor: User | None, outcome: str) -> Case:
     if not outcome or not outcome.strip():
         raise ValidationError({"outcome": "Record the outcome."})
-    current = _lock(case)
-    _check(actor, Action.RESOLVE, current)
-    _ensure_open(current, "resolved")
-    from_state = current.state
-    now = timezone.now()
-    current.resolve(at=now, outcome=outcome.strip())
-    _save(current)
-    event = record_event(
-        case=current,
+    return _close(
+        case=case,
         actor=actor,
-        action=EventAction.RESOLVED,
-        from_state=from_state,
-        to_state=current.state,
+        action=Action.RESOLVE,
+        closed_as="resolved",
+        transition=lambda current, at: current.resolve(at=at, outcome=outcome.strip()),
+        event_action=EventAction.RESOLVED,
         reason=outcome.strip(),
-        at=now,
     )
-    stop_open_clocks(case=current, at=now)
-    _notify(current, event)
-    return current
 
 
 @transaction.atomic
 def withdraw_case(*, case: Case, actor: User | None, reason: str = "") -> Case:
-    current = _lock(case)
-    _check(actor, Action.WITHDRAW, current)
-    _ensure_open(current, "withdrawn")
-    from_state = current.state
-    now = timezone.now()
-    current.withdraw(at=now)
-    _save(current)
-    event = record_event(
-        case=current,
+    return _close(
+        case=case,
         actor=actor,
-        action=EventAction.WITHDRAWN,
-        from_state=from_state,
-        to_state=current.state,
+        action=Action.WITHDRAW,
+        closed_as="withdrawn",
+        transition=lambda current, at: current.withdraw(at=at),
+        event_action=EventAction.WITHDRAWN,
         reason=(reason or "").strip(),
-        at=now,
     )
-    stop_open_clocks(case=current, at=now)
-    _notify(current, event)
-    return current
 
 
 @transaction.atomic
