@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -49,6 +49,9 @@ from .models import (
     WardNotification,
     WardNotificationKind,
 )
+
+if TYPE_CHECKING:
+    from cases.models import Case
 
 User = AuthUser | AnonymousUser
 
@@ -649,6 +652,13 @@ def open_case_for_approach(*, actor: User, approach: ImproperApproach) -> Improp
         summary=approach.description,
         actor=actor if may_log else None,
     )
+    return _attach_case(approach, case, actor=actor, how="opened")
+
+
+def _attach_case(
+    approach: ImproperApproach, case: Case, *, actor: User, how: str
+) -> ImproperApproach:
+    """Record on the approach the case it led to ("opened") or was matched with ("linked")."""
     approach.case = case
     approach.save(update_fields=["case"])
     record_register_event(
@@ -656,8 +666,8 @@ def open_case_for_approach(*, actor: User, approach: ImproperApproach) -> Improp
         object_id=approach.pk,
         council=approach.council,
         actor=actor,
-        action="case_opened",
-        description=f"Case {case.reference} opened",
+        action=f"case_{how}",
+        description=f"Case {case.reference} {how}",
         data={"case": case.pk},
     )
     return approach
@@ -674,18 +684,7 @@ def link_case_to_approach(
     case = visible_cases_for(actor).filter(reference__iexact=reference.strip()).first()
     if case is None or case.council_id != approach.council_id:
         raise ValidationError({"reference": "No case with that reference that you can see."})
-    approach.case = case
-    approach.save(update_fields=["case"])
-    record_register_event(
-        register=Register.IMPROPER_APPROACH,
-        object_id=approach.pk,
-        council=approach.council,
-        actor=actor,
-        action="case_linked",
-        description=f"Case {case.reference} linked",
-        data={"case": case.pk},
-    )
-    return approach
+    return _attach_case(approach, case, actor=actor, how="linked")
 
 
 # -- Requests for a particular officer's help (Halstead 1.4) ------------------------------------
