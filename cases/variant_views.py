@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -117,6 +117,33 @@ def _add_errors(form: Any, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+T = TypeVar("T")
+
+
+def _submit(
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[], T],
+    then: Callable[[T], tuple[str, str]],
+) -> HttpResponse | None:
+    """On a valid POST call the service `save`. Its refusal goes on the form (None: show the
+    form again); on success, `then(result)` gives the message and the page to go to."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = save()
+    except ValidationError as error:
+        _add_errors(form, error)
+        return None
+    message, url = then(result)
+    messages.success(request, message)
+    return redirect(url)
+
+
+def _step_url(variant: ProtocolVariant, step: VariantStep) -> str:
+    return _variant_url(variant) + f"#step-{step.position}"
 
 
 def _form_page(request: HttpRequest, form: Any, **context: Any) -> HttpResponse:
@@ -242,14 +269,16 @@ def edit_details(request: HttpRequest, variant: ProtocolVariant) -> HttpResponse
     form = VariantDetailsForm(
         request.POST or None, instance=ProtocolVariant.objects.get(pk=variant.pk)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            vs.update_variant_details(variant=variant, actor=request.user, data=form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, "Route details saved.")
-            return redirect(_variant_url(variant))
+    done = _submit(
+        request,
+        form,
+        lambda: vs.update_variant_details(
+            variant=variant, actor=request.user, data=form.cleaned_data
+        ),
+        lambda _: ("Route details saved.", _variant_url(variant)),
+    )
+    if done is not None:
+        return done
     return _form_page(
         request,
         form,
@@ -270,14 +299,14 @@ def _taken_states(variant: ProtocolVariant, exclude: int | None = None) -> dict[
 @require_http_methods(["GET", "POST"])
 def add_step(request: HttpRequest, variant: ProtocolVariant) -> HttpResponse:
     form = StepForm(request.POST or None, taken_states=_taken_states(variant))
-    if request.method == "POST" and form.is_valid():
-        try:
-            step = vs.add_step(variant=variant, actor=request.user, data=form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"Step {step.position} added: {step.label}")
-            return redirect(_variant_url(variant) + f"#step-{step.position}")
+    done = _submit(
+        request,
+        form,
+        lambda: vs.add_step(variant=variant, actor=request.user, data=form.cleaned_data),
+        lambda step: (f"Step {step.position} added: {step.label}", _step_url(variant, step)),
+    )
+    if done is not None:
+        return done
     return _form_page(
         request,
         form,
@@ -299,14 +328,14 @@ def edit_step(request: HttpRequest, variant: ProtocolVariant, step_pk: int) -> H
     form = StepForm(
         request.POST or None, initial=initial, taken_states=_taken_states(variant, step.pk)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            vs.update_step(step=step, actor=request.user, data=form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"Step {step.position} saved.")
-            return redirect(_variant_url(variant) + f"#step-{step.position}")
+    done = _submit(
+        request,
+        form,
+        lambda: vs.update_step(step=step, actor=request.user, data=form.cleaned_data),
+        lambda _: (f"Step {step.position} saved.", _step_url(variant, step)),
+    )
+    if done is not None:
+        return done
     return _form_page(
         request,
         form,
@@ -350,14 +379,14 @@ def add_clock(request: HttpRequest, variant: ProtocolVariant, step_pk: int) -> H
         taken_kinds={c.kind for c in step.clocks.all()},
         step_position=step.position,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            vs.add_clock(step=step, actor=request.user, data=form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"Clock added to step {step.position}.")
-            return redirect(_variant_url(variant) + f"#step-{step.position}")
+    done = _submit(
+        request,
+        form,
+        lambda: vs.add_clock(step=step, actor=request.user, data=form.cleaned_data),
+        lambda _: (f"Clock added to step {step.position}.", _step_url(variant, step)),
+    )
+    if done is not None:
+        return done
     return _form_page(
         request,
         form,
@@ -389,14 +418,14 @@ def edit_clock(
         taken_kinds={c.kind for c in step.clocks.all() if c.pk != clock.pk},
         step_position=step.position,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            vs.update_clock(clock=clock, actor=request.user, data=form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"Clock on step {step.position} saved.")
-            return redirect(_variant_url(variant) + f"#step-{step.position}")
+    done = _submit(
+        request,
+        form,
+        lambda: vs.update_clock(clock=clock, actor=request.user, data=form.cleaned_data),
+        lambda _: (f"Clock on step {step.position} saved.", _step_url(variant, step)),
+    )
+    if done is not None:
+        return done
     return _form_page(
         request,
         form,
