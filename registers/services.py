@@ -7,7 +7,7 @@ and queues side effects (emails) with `transaction.on_commit`.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -580,23 +580,36 @@ def _locked_approach(approach: ImproperApproach, actor: User, doing: str) -> Imp
     return approach
 
 
-@transaction.atomic
-def start_approach_review(*, actor: User, approach: ImproperApproach) -> ImproperApproach:
-    approach = _locked_approach(approach, actor, "review it")
-    if not can_proceed(approach.start_review):
-        raise ActionNotAllowed(f"The report is {approach.get_state_display().lower()}.")
+def _move_approach(
+    approach: ImproperApproach, *, actor: User, action: str, transition: Callable[[], object]
+) -> ImproperApproach:
+    """Run the approach's state transition, save it and audit the move from one state to the
+    next."""
     before = approach.state
-    approach.start_review(at=_aware_now())
+    transition()
     approach.save()
     record_register_event(
         register=Register.IMPROPER_APPROACH,
         object_id=approach.pk,
         council=approach.council,
         actor=actor,
-        action="review_started",
+        action=action,
         data={"from": before, "to": approach.state},
     )
     return approach
+
+
+@transaction.atomic
+def start_approach_review(*, actor: User, approach: ImproperApproach) -> ImproperApproach:
+    approach = _locked_approach(approach, actor, "review it")
+    if not can_proceed(approach.start_review):
+        raise ActionNotAllowed(f"The report is {approach.get_state_display().lower()}.")
+    return _move_approach(
+        approach,
+        actor=actor,
+        action="review_started",
+        transition=lambda: approach.start_review(at=_aware_now()),
+    )
 
 
 @transaction.atomic
@@ -606,18 +619,12 @@ def close_approach(*, actor: User, approach: ImproperApproach, outcome: str) -> 
         raise ValidationError({"outcome": "Record the outcome."})
     if not can_proceed(approach.close):
         raise ActionNotAllowed("The report is already closed.")
-    before = approach.state
-    approach.close(at=_aware_now(), outcome=outcome.strip())
-    approach.save()
-    record_register_event(
-        register=Register.IMPROPER_APPROACH,
-        object_id=approach.pk,
-        council=approach.council,
+    return _move_approach(
+        approach,
         actor=actor,
         action="closed",
-        data={"from": before, "to": approach.state},
+        transition=lambda: approach.close(at=_aware_now(), outcome=outcome.strip()),
     )
-    return approach
 
 
 @transaction.atomic
