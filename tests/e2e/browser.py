@@ -90,7 +90,7 @@ class Journey:
         self.javascript = javascript
         self.base_url = base_url
         self.page: Page = context.new_page()
-        self.page.set_default_timeout(15_000)
+        self.page.set_default_timeout(30_000)
         self.visited: list[str] = []
         self.console_errors: list[str] = []
         self.server_errors: list[str] = []
@@ -288,5 +288,5 @@ def run_axe(page: Page) -> list[dict[str, Any]]:
 
 def new_context(browser: Browser, *, javascript: bool = True) -> BrowserContext:
     context = browser.new_context(viewport=VIEWPORT, java_script_enabled=javascript)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     return context
