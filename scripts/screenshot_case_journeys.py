@@ -17,6 +17,7 @@ import datetime
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 from playwright.sync_api import Page, sync_playwright
@@ -174,10 +175,12 @@ def main(argv: list[str] | None = None) -> int:
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
         )
         page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
-        page.on(
-            "response",
-            lambda r: r.status >= 500 and print(f"{r.status} {r.url}", file=sys.stderr),
-        )
+
+        def report_server_error(response: Any) -> None:
+            if response.status >= 500:
+                print(f"{response.status} {response.url}", file=sys.stderr)
+
+        page.on("response", report_server_error)
         journey = Journey(page, args.base_url)
         clerk_logs_an_emailed_dispute(journey)
         councillor_files_a_complaint(journey)
