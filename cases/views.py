@@ -589,6 +589,17 @@ def _events(case: Case, access: selectors.Access | None) -> list[Any]:
     return events
 
 
+# A long-running case can gather hundreds of events; the page shows the newest by default.
+TIMELINE_LENGTH = 50
+
+
+def _timeline(request: HttpRequest, events: list[Any]) -> dict[str, Any]:
+    total = len(events)
+    show_all = request.GET.get("timeline") == "all"
+    shown = events if show_all or total <= TIMELINE_LENGTH else events[-TIMELINE_LENGTH:]
+    return {"events": shown, "timeline_total": total, "timeline_hidden": total - len(shown)}
+
+
 def _clocks_template() -> str | None:
     try:
         get_template("clocks/includes/case_clocks.html")
@@ -635,7 +646,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "ladder": _ladder(case),
         "deadlines": list(case.deadlines.all()),
         "clocks_template": _clocks_template(),
-        "events": _events(case, access),
+        **_timeline(request, _events(case, access)),
         "notes": list(notes),
         "transitions": [
             {**t, "button": ACTIONS[t["name"]][1] if t["name"] in ACTIONS else t["label"]}

@@ -753,3 +753,20 @@ def test_party_is_not_told_why_the_handler_was_chosen(world, as_user):
     assert "Why: Skipped X: declared relationship" in text(as_user("clerk").get(detail(case)))
     party_page = text(as_user("councillor").get(detail(case)))
     assert "declared relationship" not in party_page
+
+
+def test_a_long_timeline_shows_the_newest_events_with_a_link_to_all(world, as_user):
+    from cases.audit import record_event
+    from cases.views import TIMELINE_LENGTH
+
+    case = open_test_case(world)
+    for n in range(TIMELINE_LENGTH + 5):
+        record_event(case=case, actor=None, action="note_added", reason=f"Entry number {n:03d}")
+    clerk = as_user("clerk")
+    page = text(clerk.get(detail(case)))
+    assert f"Entry number {TIMELINE_LENGTH + 4:03d}" in page  # the newest
+    assert "Entry number 000" not in page  # the oldest is folded away
+    assert "Show all" in page
+    everything = text(clerk.get(detail(case) + "?timeline=all"))
+    assert "Entry number 000" in everything
+    assert "Show all" not in everything
