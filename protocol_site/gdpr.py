@@ -13,6 +13,10 @@ Retention (Article 5(1)(e)): each council keeps closed cases `Council.retention_
 case type, state, channel, every date, the ladder steps and clocks stay; the free text (summary,
 outcome, notes, reasons, drafts), attachments, email addresses and the link to the people go.
 Parties and handlers are replaced by one "Anonymised councillor/officer" placeholder per council.
+Members' information requests follow the same policy, counted from their last event once the
+request is in a final state (`INFO_REQUEST_CLOSED_STATES`): state, route, every date, the refusal
+reason, FOI outcome and exemptions and the review outcome stay; the description, reasons, notes,
+decision and review texts, the items' descriptions and the requester and decider go.
 
 The audit trail is append-only by a database trigger (cases/migrations/0003_...). The sweep is
 the one writer allowed past it, for UPDATE only, by `SET LOCAL protocol.retention = 'on'` in its
@@ -31,7 +35,8 @@ from typing import Any
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import connection, models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -44,6 +49,41 @@ SYSTEM_USERNAME = "protocol-automatic"
 KEPT_EVENT_DATA = frozenset(
     {"variant", "version", "channel", "step", "due_at", "from", "to", "days", "late", "attachments"}
 )
+# Information request event data kept besides those: choices and counts, never names or text.
+KEPT_INFO_EVENT_DATA = KEPT_EVENT_DATA | frozenset(
+    {
+        "route",
+        "refusal_reason",
+        "outcome",
+        "exemptions",
+        "complained",
+        "upheld",
+        "decider_role",
+        "dispute_role",
+        "kind",
+        "paragraph",
+        "deadline",
+        "foi_clock_paused",
+    }
+)
+# The information request's free-text fields: each is replaced (or left blank if it was blank).
+INFO_REQUEST_TEXT_FIELDS = (
+    "reasons",
+    "resource_pause_reason",
+    "resource_agreement",
+    "decision_note",
+    "refusal_detail",
+    "dispute_reason",
+    "legal_advice",
+    "clarification_question",
+    "foi_decision_note",
+    "review_reason",
+    "review_note",
+    "ico_note",
+)
+# InfoRequestEvent.action of the sweep's own event. Not one of InfoEventAction's choices (that
+# would need an info_requests migration); the audit trail shows it as written.
+INFO_ANONYMISED_ACTION = "anonymised"
 # Register models and the key their audit events use (registers.models.Register).
 REGISTER_KEYS = {
     "contacts.personalrelationship": "relationship",
@@ -313,7 +353,9 @@ def _log(actor: Any, obj: models.Model, message: str) -> None:
 @dataclass
 class RetentionResult:
     anonymised: list[str] = field(default_factory=list)  # case references
-    by_council: dict[str, int] = field(default_factory=dict)
+    by_council: dict[str, int] = field(default_factory=dict)  # cases per council slug
+    info_requests: list[str] = field(default_factory=list)  # information request references
+    info_requests_by_council: dict[str, int] = field(default_factory=dict)
 
 
 def retention_cutoff(council: Council, now: datetime.datetime) -> datetime.datetime:
@@ -336,6 +378,41 @@ def cases_due_for_retention(*, now: datetime.datetime | None = None) -> QuerySet
         Case.objects.filter(due, state__in=list(CLOSED_STATES), closed_at__isnull=False)
         .exclude(events__action=EventAction.ANONYMISED)
         .order_by("closed_at", "pk")
+    )
+
+
+def info_request_closed_states() -> tuple[str, ...]:
+    """The states an information request rests in once decided (info_requests.models FSM).
+
+    PROVIDED, CLOSED (ICO recorded) and WITHDRAWN have no way out. REFUSED, FOI_DECIDED and
+    REVIEW_DECIDED are decisions the member may still challenge (dispute or FOI, internal review,
+    the ICO); a challenge appends an event, so counting retention from the last event gives the
+    member the whole retention period to make one."""
+    from info_requests.models import InfoRequestState as S
+
+    return (S.PROVIDED, S.REFUSED, S.FOI_DECIDED, S.REVIEW_DECIDED, S.CLOSED, S.WITHDRAWN)
+
+
+def info_requests_due_for_retention(*, now: datetime.datetime | None = None) -> QuerySet[Any]:
+    """Decided requests whose last event is older than the council's retention period."""
+    from info_requests.models import InfoRequest, InfoRequestEvent
+
+    now = now or timezone.now()
+    last_event = (
+        InfoRequestEvent.objects.filter(info_request=OuterRef("pk"))
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+    due = Q(pk__in=[])
+    for council in Council.objects.all():
+        due |= Q(council=council, retention_from__lt=retention_cutoff(council, now))
+    return (
+        InfoRequest.objects.annotate(
+            retention_from=Coalesce(Subquery(last_event), "closed_at", "received_at")
+        )
+        .filter(due, state__in=list(info_request_closed_states()))
+        .exclude(events__action=INFO_ANONYMISED_ACTION)
+        .order_by("retention_from", "pk")
     )
 
 
@@ -362,22 +439,25 @@ def _allow_audit_rewrite(on: bool) -> None:
             )
 
 
-def _reseal_events(case: Any) -> tuple[str, int]:
-    """Blank each event's free text and actor and recompute the chain; (old head, count)."""
-    from cases.models import CaseEvent
+def _reseal_chain(
+    model: type[Any], chain: dict[str, Any], kept_data: frozenset[str]
+) -> tuple[str, int]:
+    """Blank each event's free text and actor and recompute the chain; (old head, count).
 
-    events = list(CaseEvent.objects.filter(case=case).order_by("at", "pk"))
+    Call only between `_allow_audit_rewrite(True)` and `(False)`: the trigger refuses otherwise.
+    """
+    events = list(model.objects.filter(**chain).order_by("at", "pk"))
     old_head = events[-1].hash if events else ""
     previous = ""
     for event in events:
         event.reason = ""
         event.actor_id = None
         event.actor_name = ANONYMISED_ACTOR
-        event.data = {k: v for k, v in event.data.items() if k in KEPT_EVENT_DATA}
+        event.data = {k: v for k, v in event.data.items() if k in kept_data}
         event.previous_hash = previous
         event.hash = event.compute_hash()
-        # A queryset update: CaseEvent.save() refuses existing rows, rightly.
-        CaseEvent.objects.filter(pk=event.pk).update(
+        # A queryset update: the event's save() refuses existing rows, rightly.
+        model.objects.filter(pk=event.pk).update(
             reason=event.reason,
             actor=None,
             actor_name=event.actor_name,
@@ -387,6 +467,13 @@ def _reseal_events(case: Any) -> tuple[str, int]:
         )
         previous = event.hash
     return old_head, len(events)
+
+
+def _reseal_events(case: Any) -> tuple[str, int]:
+    """The case's chain (`_reseal_chain`)."""
+    from cases.models import CaseEvent
+
+    return _reseal_chain(CaseEvent, {"case": case}, KEPT_EVENT_DATA)
 
 
 @transaction.atomic
@@ -467,10 +554,64 @@ def anonymise_case(*, case: Any, actor: Any = None) -> Any:
     return case
 
 
+@transaction.atomic
+def anonymise_info_request(*, info_request: Any, actor: Any = None) -> Any:
+    """Strip the personal data from one decided information request, keep its statistics.
+
+    As `anonymise_case`: state, route, council, every date and the decisions' choices stay; the
+    free text and the people go; the event chain is re-sealed and an event says so."""
+    from clocks.models import Deadline, Notice
+    from info_requests.audit import record_event
+    from info_requests.models import InfoRequest, InfoRequestEvent, RequestedItem
+
+    now = timezone.now()
+    info_request = (
+        InfoRequest.objects.select_for_update().select_related("council").get(pk=info_request.pk)
+    )
+    council = info_request.council
+    # A queryset update: the FSM-protected state must not be touched.
+    InfoRequest.objects.filter(pk=info_request.pk).update(
+        description=ANONYMISED,
+        requested_by=placeholder(council, PersonKind.COUNCILLOR),
+        decider=placeholder(council, PersonKind.OFFICER) if info_request.decider_id else None,
+        created_by=None,
+        updated_at=now,
+        **{
+            name: ANONYMISED if getattr(info_request, name) else ""
+            for name in INFO_REQUEST_TEXT_FIELDS
+        },
+    )
+    RequestedItem.objects.filter(info_request=info_request).update(description=ANONYMISED)
+    Deadline.objects.filter(info_request=info_request).update(pause_reason="", extension_reason="")
+    Notice.objects.filter(deadline__info_request=info_request).update(recipients=[], last_error="")
+
+    _allow_audit_rewrite(True)
+    try:
+        old_head, count = _reseal_chain(
+            InfoRequestEvent, {"info_request": info_request}, KEPT_INFO_EVENT_DATA
+        )
+    finally:
+        _allow_audit_rewrite(False)
+    record_event(
+        info_request=info_request,
+        actor=actor,
+        action=INFO_ANONYMISED_ACTION,
+        reason=f"Anonymised under {council.name}'s retention policy "
+        f"(decided requests are kept {council.retention_years} years).",
+        data={
+            "retention_years": council.retention_years,
+            "events_resealed": count,
+            "replaced_chain_head": old_head,
+        },
+    )
+    return info_request
+
+
 def apply_retention(
     *, now: datetime.datetime | None = None, actor: Any = None, dry_run: bool = False
 ) -> RetentionResult:
-    """Anonymise every closed case past its council's retention period, one transaction each."""
+    """Anonymise every closed case and decided information request past its council's
+    retention period, one transaction each; one admin-log entry per council says how many."""
     now = now or timezone.now()
     result = RetentionResult()
     for case in cases_due_for_retention(now=now).select_related("council"):
@@ -478,12 +619,20 @@ def apply_retention(
             anonymise_case(case=case, actor=actor)
         result.anonymised.append(case.reference)
         result.by_council[case.council.slug] = result.by_council.get(case.council.slug, 0) + 1
+    for request in info_requests_due_for_retention(now=now).select_related("council"):
+        if not dry_run:
+            anonymise_info_request(info_request=request, actor=actor)
+        slug = request.council.slug
+        result.info_requests.append(request.reference)
+        result.info_requests_by_council[slug] = result.info_requests_by_council.get(slug, 0) + 1
     if not dry_run:
-        for slug, count in result.by_council.items():
+        for slug in sorted({*result.by_council, *result.info_requests_by_council}):
             _log(
                 actor,
                 Council.objects.get(slug=slug),
-                f"Retention: anonymised {count} closed case(s).",
+                f"Retention: anonymised {result.by_council.get(slug, 0)} closed case(s) and "
+                f"{result.info_requests_by_council.get(slug, 0)} decided information "
+                "request(s).",
             )
     return result
 
@@ -491,8 +640,10 @@ def apply_retention(
 __all__ = [
     "RetentionResult",
     "anonymise_case",
+    "anonymise_info_request",
     "apply_retention",
     "cases_due_for_retention",
+    "info_requests_due_for_retention",
     "render_export_html",
     "subject_access_export",
 ]

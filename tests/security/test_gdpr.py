@@ -8,6 +8,7 @@ import datetime
 import json
 
 import pytest
+import time_machine
 from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -16,13 +17,21 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Attachment, Case, CaseEvent, CaseState, EventAction, Note
-from contacts.models import Person
+from contacts.models import Person, RoleAssignment
 from info_requests import services as info_services
+from info_requests.models import (
+    InfoRequest,
+    InfoRequestEvent,
+    InfoRequestState,
+    RefusalReason,
+    RequestedItem,
+    Route,
+)
 from protocol_site import gdpr
 from protocol_site.audit_chain import verify_audit_chains
 from registers import services as register_services
 from tests.cases.factories import build_world, open_test_case
-from tests.info_requests.factories import InformationPolicyFactory
+from tests.info_requests.factories import InformationPolicyFactory, make_cast
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -208,7 +217,7 @@ def test_cases_closed_longer_than_the_council_keeps_them_are_anonymised(world):
     assert "retention policy" in anonymised.reason
     # Audited per council.
     assert (
-        "Retention: anonymised 1 closed case(s)."
+        "Retention: anonymised 1 closed case(s) and 0 decided information request(s)."
         in LogEntry.objects.get(
             object_id=str(world.council.pk), content_type__model="council"
         ).change_message
@@ -242,10 +251,10 @@ def test_the_person_export_no_longer_lists_an_anonymised_case(world):
 def test_the_command_has_a_dry_run(world, capsys):
     case = _closed(world, years_ago=7)
     call_command("apply_retention", dry_run=True)
-    assert "Would anonymise 1 case(s)." in capsys.readouterr().out
+    assert "Would anonymise 1 case(s) and 0 information request(s)." in capsys.readouterr().out
     assert Case.objects.get(pk=case.pk).summary != gdpr.ANONYMISED
     call_command("apply_retention")
-    assert "Anonymised 1 case(s)." in capsys.readouterr().out
+    assert "Anonymised 1 case(s) and 0 information request(s)." in capsys.readouterr().out
     assert Case.objects.get(pk=case.pk).summary == gdpr.ANONYMISED
 
 
@@ -276,3 +285,205 @@ def test_beat_runs_the_retention_sweep_daily(world, settings):
     # apply(): run here, whichever Celery app another test left current.
     assert apply_retention.apply().get() == 1
     assert Case.objects.get(pk=case.pk).summary == gdpr.ANONYMISED
+
+
+# -- retention: members' information requests ---------------------------------------------------
+SECRETS = ("car parks", "Councillor's divorce", "Legal said no", "Cllr Mira Member")
+
+
+@pytest.fixture
+def cast():
+    cast = make_cast("lancaster")  # retention_years: the default 6
+    # The roles held since long before the old requests (the tests travel back in time).
+    RoleAssignment.objects.filter(council=cast.council).update(starts_on=datetime.date(2000, 1, 1))
+    return cast
+
+
+def _years_ago(years: float) -> datetime.datetime:
+    return NOW - datetime.timedelta(days=int(365.25 * years))
+
+
+def _provided(cast, *, years_ago: float) -> InfoRequest:
+    """Received, an item added and provided as public, all `years_ago`."""
+    with time_machine.travel(_years_ago(years_ago), tick=False):
+        r = info_services.create_info_request(
+            council=cast.council,
+            requested_by=cast.member,
+            description="Background papers to the car parks report",
+            received_at=timezone.now(),
+            actor=cast.user("member"),
+            reasons="Councillor's divorce makes it urgent.",
+            items=["The car parks consultants' report"],
+        )
+        r = info_services.provide_as_public(
+            info_request=r, actor=cast.user("decider"), note="Legal said no objection."
+        )
+    return InfoRequest.objects.get(pk=r.pk)
+
+
+def _refused(cast, *, years_ago: float) -> InfoRequest:
+    with time_machine.travel(_years_ago(years_ago), tick=False):
+        r = info_services.create_info_request(
+            council=cast.council,
+            requested_by=cast.member,
+            description="Minutes naming the car parks contractor",
+            received_at=timezone.now(),
+            actor=cast.user("member"),
+        )
+        r = info_services.consider_member_rights(info_request=r, actor=cast.user("decider"))
+        r = info_services.refuse_access(
+            info_request=InfoRequest.objects.get(pk=r.pk),
+            actor=cast.user("mo"),
+            reason=RefusalReason.MERE_CURIOSITY,
+            detail="Legal said no: Councillor's divorce.",
+        )
+    return InfoRequest.objects.get(pk=r.pk)
+
+
+def _texts(r: InfoRequest) -> str:
+    events = InfoRequestEvent.objects.filter(info_request=r).exclude(
+        action=gdpr.INFO_ANONYMISED_ACTION
+    )
+    return " ".join(
+        [
+            r.description,
+            r.requested_by.name,
+            *(getattr(r, name) for name in gdpr.INFO_REQUEST_TEXT_FIELDS),
+            *RequestedItem.objects.filter(info_request=r).values_list("description", flat=True),
+            *(f"{e.reason} {e.actor_name} {json.dumps(e.data)}" for e in events),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("close", "state", "route"),
+    [
+        (_provided, InfoRequestState.PROVIDED, Route.PUBLIC),
+        (_refused, InfoRequestState.REFUSED, None),
+    ],
+)
+def test_decided_information_requests_past_retention_are_anonymised(cast, close, state, route):
+    old = close(cast, years_ago=7)
+    recent = close(cast, years_ago=5)
+    stats = (old.council_id, old.state, old.route, old.received_at, old.provided_at)
+    dates = (old.refused_at, old.refusal_reason, old.created_at)
+    events_before = list(
+        InfoRequestEvent.objects.filter(info_request=old).values_list(
+            "action", "at", "from_state", "to_state"
+        )
+    )
+    items_before = RequestedItem.objects.filter(info_request=old).count()
+    assert any(secret in _texts(old) for secret in SECRETS)
+
+    result = gdpr.apply_retention(now=NOW)
+
+    assert result.info_requests == [old.reference]
+    assert result.info_requests_by_council == {cast.council.slug: 1}
+    assert result.anonymised == []
+    old.refresh_from_db()
+    # Statistics are kept.
+    assert (old.council_id, old.state, old.route, old.received_at, old.provided_at) == stats
+    assert (old.refused_at, old.refusal_reason, old.created_at) == dates
+    assert (old.state, old.route) == (state, route)
+    assert RequestedItem.objects.filter(info_request=old).count() == items_before
+    kept = list(
+        InfoRequestEvent.objects.filter(info_request=old).values_list(
+            "action", "at", "from_state", "to_state"
+        )
+    )
+    assert kept[: len(events_before)] == events_before
+    assert kept[-1][0] == gdpr.INFO_ANONYMISED_ACTION
+    # Personal data is gone.
+    assert old.description == gdpr.ANONYMISED
+    assert old.requested_by == gdpr.placeholder(cast.council, "councillor")
+    assert old.decider == gdpr.placeholder(cast.council, "officer")
+    assert old.created_by is None
+    texts = _texts(old)
+    for secret in SECRETS:
+        assert secret not in texts
+    assert not InfoRequestEvent.objects.filter(info_request=old, actor__isnull=False).exists()
+    # The recent one is untouched.
+    recent_before = recent.description
+    recent.refresh_from_db()
+    assert recent.description == recent_before
+    assert recent.requested_by == cast.member
+    # The chain is re-sealed, and says what it replaced.
+    report = verify_audit_chains()
+    assert report.intact, report.breaks
+    assert report.checked
+    anonymised = InfoRequestEvent.objects.get(info_request=old, action=gdpr.INFO_ANONYMISED_ACTION)
+    assert anonymised.data["retention_years"] == 6
+    assert anonymised.data["events_resealed"] == len(events_before)
+    assert len(anonymised.data["replaced_chain_head"]) == 64
+    assert "retention policy" in anonymised.reason
+    # Audited per council.
+    assert (
+        "Retention: anonymised 0 closed case(s) and 1 decided information request(s)."
+        in LogEntry.objects.get(
+            object_id=str(cast.council.pk), content_type__model="council"
+        ).change_message
+    )
+    # The member's subject-access export no longer lists it.
+    export = gdpr.subject_access_export(person=cast.member, actor=None)
+    assert [r["reference"] for r in export["info_requests"]] == [recent.reference]
+
+
+def test_open_information_requests_are_never_anonymised(cast):
+    with time_machine.travel(_years_ago(10), tick=False):
+        r = info_services.create_info_request(
+            council=cast.council,
+            requested_by=cast.member,
+            description="Background papers to the car parks report",
+            received_at=timezone.now(),
+            actor=cast.user("member"),
+        )
+    assert gdpr.apply_retention(now=NOW).info_requests == []
+    r.refresh_from_db()
+    assert (r.state, r.description) == (
+        InfoRequestState.RECEIVED,
+        "Background papers to the car parks report",
+    )
+
+
+def test_information_request_retention_is_idempotent_and_follows_the_council(cast):
+    cast.council.retention_years = 2
+    cast.council.save()
+    r = _provided(cast, years_ago=3)
+
+    assert gdpr.apply_retention(now=NOW).info_requests == [r.reference]
+    head = InfoRequestEvent.objects.filter(info_request=r).order_by("-at", "-pk").first()
+    assert gdpr.apply_retention(now=NOW).info_requests == []
+    assert (
+        InfoRequestEvent.objects.filter(info_request=r, action=gdpr.INFO_ANONYMISED_ACTION).count()
+        == 1
+    )
+    assert InfoRequestEvent.objects.filter(info_request=r).order_by("-at", "-pk").first() == head
+    assert verify_audit_chains().intact
+
+
+def test_the_dry_run_changes_no_information_request(cast, capsys):
+    r = _provided(cast, years_ago=7)
+    call_command("apply_retention", dry_run=True)
+    out = capsys.readouterr().out
+    assert "Would anonymise 0 case(s) and 1 information request(s)." in out
+    assert f"{cast.council.slug}: 0 case(s), 1 information request(s)" in out
+    after = InfoRequest.objects.get(pk=r.pk)
+    assert (after.description, after.requested_by, after.reasons) == (
+        r.description,
+        r.requested_by,
+        r.reasons,
+    )
+    assert not InfoRequestEvent.objects.filter(action=gdpr.INFO_ANONYMISED_ACTION).exists()
+    assert not LogEntry.objects.filter(content_type__model="council").exists()
+
+    call_command("apply_retention")
+    assert "Anonymised 0 case(s) and 1 information request(s)." in capsys.readouterr().out
+    assert InfoRequest.objects.get(pk=r.pk).description == gdpr.ANONYMISED
+
+
+def test_verify_audit_passes_after_information_request_retention(cast, capsys):
+    _provided(cast, years_ago=7)
+    _refused(cast, years_ago=8)
+    gdpr.apply_retention(now=NOW)
+    call_command("verify_audit")
+    assert "intact" in capsys.readouterr().out.lower()

@@ -1,7 +1,8 @@
-"""`manage.py apply_retention [--dry-run]`: anonymise closed cases older than their council's
-retention period (close + `Council.retention_years`), keeping the statistics (protocol_site/
-gdpr.py, SECURITY.md). Safe to run repeatedly: an anonymised case is never picked again. Beat
-runs it daily (CELERY_BEAT_SCHEDULE["apply-retention"])."""
+"""`manage.py apply_retention [--dry-run]`: anonymise closed cases and decided information
+requests older than their council's retention period (close + `Council.retention_years`),
+keeping the statistics (protocol_site/gdpr.py, SECURITY.md). Safe to run repeatedly: an
+anonymised case or request is never picked again. Beat runs it daily
+(CELERY_BEAT_SCHEDULE["apply-retention"])."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from protocol_site.gdpr import apply_retention
 
 
 class Command(BaseCommand):
-    help = "Anonymise closed cases past their council's retention period."
+    help = "Anonymise closed cases and information requests past their council's retention period."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -23,6 +24,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         result = apply_retention(dry_run=dry_run)
         verb = "Would anonymise" if dry_run else "Anonymised"
-        self.stdout.write(f"{verb} {len(result.anonymised)} case(s).")
-        for slug, count in sorted(result.by_council.items()):
-            self.stdout.write(f"  {slug}: {count}")
+        self.stdout.write(
+            f"{verb} {len(result.anonymised)} case(s) and {len(result.info_requests)} "
+            "information request(s)."
+        )
+        for slug in sorted({*result.by_council, *result.info_requests_by_council}):
+            cases = result.by_council.get(slug, 0)
+            requests = result.info_requests_by_council.get(slug, 0)
+            self.stdout.write(f"  {slug}: {cases} case(s), {requests} information request(s)")
