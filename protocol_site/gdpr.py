@@ -16,7 +16,9 @@ Parties and handlers are replaced by one "Anonymised councillor/officer" placeho
 Members' information requests follow the same policy, counted from their last event once the
 request is in a final state (`INFO_REQUEST_CLOSED_STATES`): state, route, every date, the refusal
 reason, FOI outcome and exemptions and the review outcome stay; the description, reasons, notes,
-decision and review texts, the items' descriptions and the requester and decider go.
+decision and review texts, the items' descriptions and the requester and decider go. Finished
+register entries (`REGISTER_FINISHED`) likewise, from their last register event: free text is
+replaced, people become placeholders, dates and choices stay.
 
 The audit trail is append-only by a database trigger (cases/migrations/0003_...). The sweep is
 the one writer allowed past it, for UPDATE only, by `SET LOCAL protocol.retention = 'on'` in its
@@ -34,6 +36,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -81,6 +84,36 @@ INFO_REQUEST_TEXT_FIELDS = (
     "review_note",
     "ico_note",
 )
+# Register event data kept: choices, dates, and ids of groups, wards and cases; not people.
+KEPT_REGISTER_EVENT_DATA = KEPT_EVENT_DATA | frozenset(
+    {
+        "appropriate",
+        "inform_all_members",
+        "within_workload",
+        "ended_on",
+        "group",
+        "groups",
+        "wards",
+        "received_on",
+        "identity_consent",
+        "sharing_consent",
+        "notified_roles",
+        "case",
+    }
+)
+# Each register entry is due once it is finished (the filter below), counted from its last event.
+# A relationship still declared, an approach still open and advice not yet given are kept.
+REGISTER_FINISHED: dict[str, Q] = {
+    "relationship": Q(ended_on__isnull=False),
+    "briefing": Q(),
+    "declined_attendance": Q(),
+    "improper_approach": Q(state="closed"),
+    "officer_help": Q(decided_at__isnull=False),
+    "ward_notification": Q(),
+    "interest_advice": Q(state="advised"),
+}
+# Text fields of a register entry that are choices, not free text, are kept; so are these.
+REGISTER_KEPT_TEXT = frozenset({"key", "reference"})
 # InfoRequestEvent.action of the sweep's own event. Not one of InfoEventAction's choices (that
 # would need an info_requests migration); the audit trail shows it as written.
 INFO_ANONYMISED_ACTION = "anonymised"
@@ -352,10 +385,14 @@ def _log(actor: Any, obj: models.Model, message: str) -> None:
 # == retention ===================================================================================
 @dataclass
 class RetentionResult:
+    """What one sweep anonymised (or would, on a dry run)."""
+
     anonymised: list[str] = field(default_factory=list)  # case references
     by_council: dict[str, int] = field(default_factory=dict)  # cases per council slug
     info_requests: list[str] = field(default_factory=list)  # information request references
     info_requests_by_council: dict[str, int] = field(default_factory=dict)
+    register_entries: list[str] = field(default_factory=list)  # "relationship #12"
+    register_entries_by_council: dict[str, int] = field(default_factory=dict)
 
 
 def retention_cutoff(council: Council, now: datetime.datetime) -> datetime.datetime:
@@ -416,14 +453,19 @@ def info_requests_due_for_retention(*, now: datetime.datetime | None = None) -> 
     )
 
 
-def placeholder(council: Council, kind: str) -> Person:
-    """The one anonymous stand-in per council and kind; pickers skip it (anonymised_at set)."""
+def placeholder(council: Council, kind: str, number: int = 1) -> Person:
+    """The one anonymous stand-in per council and kind; pickers skip it (anonymised_at set).
+
+    `number` 2, 3... gives a second stand-in, for a row that may not name one person twice
+    (a relationship between two officers)."""
+    suffix = f"-{number}" if number > 1 else ""
     person, _ = Person.objects.get_or_create(
         council=council,
-        key=f"anonymised-{kind}",
+        key=f"anonymised-{kind}{suffix}",
         defaults={
             "kind": kind,
-            "name": f"{ANONYMISED_ACTOR} {PersonKind(kind).label.lower()}",
+            "name": f"{ANONYMISED_ACTOR} {PersonKind(kind).label.lower()}"
+            + (f" {number}" if number > 1 else ""),
             "job_title": ANONYMISED if kind == PersonKind.OFFICER else "",
             "anonymised_at": timezone.now(),
         },
@@ -440,7 +482,7 @@ def _allow_audit_rewrite(on: bool) -> None:
 
 
 def _reseal_chain(
-    model: type[Any], chain: dict[str, Any], kept_data: frozenset[str]
+    model: type[Any], chain: dict[str, Any], kept_data: frozenset[str], text: str = "reason"
 ) -> tuple[str, int]:
     """Blank each event's free text and actor and recompute the chain; (old head, count).
 
@@ -450,7 +492,7 @@ def _reseal_chain(
     old_head = events[-1].hash if events else ""
     previous = ""
     for event in events:
-        event.reason = ""
+        setattr(event, text, "")
         event.actor_id = None
         event.actor_name = ANONYMISED_ACTOR
         event.data = {k: v for k, v in event.data.items() if k in kept_data}
@@ -458,7 +500,7 @@ def _reseal_chain(
         event.hash = event.compute_hash()
         # A queryset update: the event's save() refuses existing rows, rightly.
         model.objects.filter(pk=event.pk).update(
-            reason=event.reason,
+            **{text: ""},
             actor=None,
             actor_name=event.actor_name,
             data=event.data,
@@ -607,11 +649,119 @@ def anonymise_info_request(*, info_request: Any, actor: Any = None) -> Any:
     return info_request
 
 
+def _register_models() -> dict[str, type[models.Model]]:
+    return {
+        key: apps.get_model(label)
+        for label, key in REGISTER_KEYS.items()
+        if apps.is_installed(label.split(".")[0])
+    }
+
+
+def register_entries_due_for_retention(
+    *, now: datetime.datetime | None = None
+) -> list[tuple[str, Any]]:
+    """(register key, entry) for finished entries whose last event is past retention.
+
+    An entry with no event at all is never due: nothing says when it was last touched."""
+    from registers.models import RegisterEvent
+
+    now = now or timezone.now()
+    councils = list(Council.objects.all())
+    due: list[tuple[str, Any]] = []
+    for key, model in _register_models().items():
+        events = RegisterEvent.objects.filter(register=key, object_id=OuterRef("pk"))
+        last_event = events.order_by("-at", "-pk").values("at")[:1]
+        anonymised = RegisterEvent.objects.filter(
+            register=key, object_id=OuterRef("pk"), action=INFO_ANONYMISED_ACTION
+        )
+        past = Q(pk__in=[])
+        for council in councils:
+            past |= Q(council=council, retention_from__lt=retention_cutoff(council, now))
+        entries = (
+            model._default_manager.annotate(retention_from=Subquery(last_event))
+            .filter(REGISTER_FINISHED[key], past)
+            .exclude(models.Exists(anonymised))
+            .select_related("council")
+            .order_by("retention_from", "pk")
+        )
+        due.extend((key, entry) for entry in entries)
+    return due
+
+
+@transaction.atomic
+def anonymise_register_entry(*, register: str, entry: Any, actor: Any = None) -> Any:
+    """Strip the personal data from one finished register entry, keep its statistics.
+
+    Free text (text fields without choices) is replaced, people become the council's
+    placeholders, logins are dropped, lists of people are emptied; dates, choices, groups and
+    wards stay. The entry's event chain is re-sealed and an `anonymised` event appended."""
+    from registers.models import BriefingOffer, RegisterEvent
+    from registers.services import record_register_event
+
+    model = type(entry)
+    entry = model._default_manager.select_for_update().select_related("council").get(pk=entry.pk)
+    council = entry.council
+    changes: dict[str, Any] = {}
+    stand_ins: dict[int, Person] = {}
+    for f in model._meta.concrete_fields:
+        if isinstance(f, models.ForeignKey):
+            if f.related_model is Person and getattr(entry, f.attname) is not None:
+                # Two different people stay two different stand-ins (relationship_not_self).
+                person = getattr(entry, f.name)
+                if person.pk not in stand_ins:
+                    number = 1 + sum(p.kind == person.kind for p in stand_ins.values())
+                    stand_ins[person.pk] = placeholder(council, person.kind, number)
+                changes[f.name] = stand_ins[person.pk]
+            elif f.related_model is get_user_model() and f.null:
+                changes[f.name] = None
+        elif (
+            isinstance(f, models.CharField | models.TextField)
+            and not f.choices
+            and f.name not in REGISTER_KEPT_TEXT
+            and getattr(entry, f.attname)
+        ):
+            fits = f.max_length is None or f.max_length >= len(ANONYMISED)
+            changes[f.name] = ANONYMISED if fits else ""
+    model._default_manager.filter(pk=entry.pk).update(**changes)
+    for m2m in model._meta.many_to_many:
+        if m2m.related_model is Person:
+            getattr(entry, m2m.name).clear()
+    if register == "briefing":
+        BriefingOffer.objects.filter(briefing=entry).update(response_note="")
+
+    _allow_audit_rewrite(True)
+    try:
+        old_head, count = _reseal_chain(
+            RegisterEvent,
+            {"register": register, "object_id": entry.pk},
+            KEPT_REGISTER_EVENT_DATA,
+            text="description",
+        )
+    finally:
+        _allow_audit_rewrite(False)
+    record_register_event(
+        register=register,
+        object_id=entry.pk,
+        council=council,
+        actor=actor,
+        action=INFO_ANONYMISED_ACTION,
+        description=f"Anonymised under {council.name}'s retention policy "
+        f"(finished entries are kept {council.retention_years} years).",
+        data={
+            "retention_years": council.retention_years,
+            "events_resealed": count,
+            "replaced_chain_head": old_head,
+        },
+    )
+    return entry
+
+
 def apply_retention(
     *, now: datetime.datetime | None = None, actor: Any = None, dry_run: bool = False
 ) -> RetentionResult:
-    """Anonymise every closed case and decided information request past its council's
-    retention period, one transaction each; one admin-log entry per council says how many."""
+    """Anonymise every closed case, decided information request and finished register entry
+    past its council's retention period, one transaction each; one admin-log entry per council
+    says how many of each."""
     now = now or timezone.now()
     result = RetentionResult()
     for case in cases_due_for_retention(now=now).select_related("council"):
@@ -625,14 +775,28 @@ def apply_retention(
         slug = request.council.slug
         result.info_requests.append(request.reference)
         result.info_requests_by_council[slug] = result.info_requests_by_council.get(slug, 0) + 1
+    for register, entry in register_entries_due_for_retention(now=now):
+        if not dry_run:
+            anonymise_register_entry(register=register, entry=entry, actor=actor)
+        slug = entry.council.slug
+        result.register_entries.append(f"{register} #{entry.pk}")
+        counts = result.register_entries_by_council
+        counts[slug] = counts.get(slug, 0) + 1
     if not dry_run:
-        for slug in sorted({*result.by_council, *result.info_requests_by_council}):
+        for slug in sorted(
+            {
+                *result.by_council,
+                *result.info_requests_by_council,
+                *result.register_entries_by_council,
+            }
+        ):
             _log(
                 actor,
                 Council.objects.get(slug=slug),
-                f"Retention: anonymised {result.by_council.get(slug, 0)} closed case(s) and "
+                f"Retention: anonymised {result.by_council.get(slug, 0)} closed case(s), "
                 f"{result.info_requests_by_council.get(slug, 0)} decided information "
-                "request(s).",
+                f"request(s) and {result.register_entries_by_council.get(slug, 0)} finished "
+                "register entr(y/ies).",
             )
     return result
 
@@ -641,9 +805,11 @@ __all__ = [
     "RetentionResult",
     "anonymise_case",
     "anonymise_info_request",
+    "anonymise_register_entry",
     "apply_retention",
     "cases_due_for_retention",
     "info_requests_due_for_retention",
+    "register_entries_due_for_retention",
     "render_export_html",
     "subject_access_export",
 ]

@@ -217,7 +217,8 @@ def test_cases_closed_longer_than_the_council_keeps_them_are_anonymised(world):
     assert "retention policy" in anonymised.reason
     # Audited per council.
     assert (
-        "Retention: anonymised 1 closed case(s) and 0 decided information request(s)."
+        "Retention: anonymised 1 closed case(s), 0 decided information request(s) and 0 "
+        "finished register entr(y/ies)."
         in LogEntry.objects.get(
             object_id=str(world.council.pk), content_type__model="council"
         ).change_message
@@ -251,10 +252,14 @@ def test_the_person_export_no_longer_lists_an_anonymised_case(world):
 def test_the_command_has_a_dry_run(world, capsys):
     case = _closed(world, years_ago=7)
     call_command("apply_retention", dry_run=True)
-    assert "Would anonymise 1 case(s) and 0 information request(s)." in capsys.readouterr().out
+    assert (
+        "Would anonymise 1 case(s), 0 information request(s) and 0 register entr(y/ies)."
+    ) in capsys.readouterr().out
     assert Case.objects.get(pk=case.pk).summary != gdpr.ANONYMISED
     call_command("apply_retention")
-    assert "Anonymised 1 case(s) and 0 information request(s)." in capsys.readouterr().out
+    assert (
+        "Anonymised 1 case(s), 0 information request(s) and 0 register entr(y/ies)."
+    ) in capsys.readouterr().out
     assert Case.objects.get(pk=case.pk).summary == gdpr.ANONYMISED
 
 
@@ -418,7 +423,8 @@ def test_decided_information_requests_past_retention_are_anonymised(cast, close,
     assert "retention policy" in anonymised.reason
     # Audited per council.
     assert (
-        "Retention: anonymised 0 closed case(s) and 1 decided information request(s)."
+        "Retention: anonymised 0 closed case(s), 1 decided information request(s) and 0 "
+        "finished register entr(y/ies)."
         in LogEntry.objects.get(
             object_id=str(cast.council.pk), content_type__model="council"
         ).change_message
@@ -465,8 +471,10 @@ def test_the_dry_run_changes_no_information_request(cast, capsys):
     r = _provided(cast, years_ago=7)
     call_command("apply_retention", dry_run=True)
     out = capsys.readouterr().out
-    assert "Would anonymise 0 case(s) and 1 information request(s)." in out
-    assert f"{cast.council.slug}: 0 case(s), 1 information request(s)" in out
+    assert (
+        "Would anonymise 0 case(s), 1 information request(s) and 0 register entr(y/ies)."
+    ) in out
+    assert f"{cast.council.slug}: 0 case(s), 1 information request(s), 0 register " in out
     after = InfoRequest.objects.get(pk=r.pk)
     assert (after.description, after.requested_by, after.reasons) == (
         r.description,
@@ -477,7 +485,9 @@ def test_the_dry_run_changes_no_information_request(cast, capsys):
     assert not LogEntry.objects.filter(content_type__model="council").exists()
 
     call_command("apply_retention")
-    assert "Anonymised 0 case(s) and 1 information request(s)." in capsys.readouterr().out
+    assert (
+        "Anonymised 0 case(s), 1 information request(s) and 0 register entr(y/ies)."
+    ) in capsys.readouterr().out
     assert InfoRequest.objects.get(pk=r.pk).description == gdpr.ANONYMISED
 
 
@@ -487,3 +497,113 @@ def test_verify_audit_passes_after_information_request_retention(cast, capsys):
     gdpr.apply_retention(now=NOW)
     call_command("verify_audit")
     assert "intact" in capsys.readouterr().out.lower()
+
+
+# -- retention: register entries ----------------------------------------------------------------
+def _back_then(years_ago: float):
+    return time_machine.travel(_years_ago(years_ago), tick=False)
+
+
+@pytest.fixture
+def old_world(world):
+    RoleAssignment.objects.filter(council=world.council).update(starts_on=datetime.date(2000, 1, 1))
+    return world
+
+
+def _relationship(world, *, years_ago: float, ended: bool = True):
+    with _back_then(years_ago):
+        relationship = register_services.declare_relationship(
+            actor=world.user("councillor"),
+            person=world["councillor"],
+            related_person=world["officer2"],
+            nature="Sibling: Councillor's divorce",
+            declared_on=timezone.localdate(),
+        )
+        if ended:
+            relationship = register_services.end_relationship(
+                actor=world.user("councillor"),
+                relationship=relationship,
+                ended_on=timezone.localdate(),
+            )
+    return type(relationship).objects.get(pk=relationship.pk)
+
+
+def _advice(world, *, years_ago: float, advised: bool = True):
+    from registers.models import InterestAdvice
+
+    with _back_then(years_ago):
+        item = register_services.ask_interest_advice(
+            actor=world.user("councillor"),
+            member=world["councillor"],
+            question="Must I declare my brother's car parks contract?",
+        )
+        if advised:
+            item = register_services.give_interest_advice(
+                actor=world.user("mo"), item=item, advice="Yes: Councillor's divorce aside."
+            )
+    return InterestAdvice.objects.get(pk=item.pk)
+
+
+def test_finished_register_entries_past_retention_are_anonymised(old_world):
+    from registers.models import RegisterEvent
+
+    world = old_world
+    old_relationship = _relationship(world, years_ago=7)
+    ongoing = _relationship(world, years_ago=10, ended=False)
+    old_advice = _advice(world, years_ago=7)
+    recent_advice = _advice(world, years_ago=5)
+    unanswered = _advice(world, years_ago=9, advised=False)
+
+    result = gdpr.apply_retention(now=NOW)
+
+    assert sorted(result.register_entries) == sorted(
+        [f"relationship #{old_relationship.pk}", f"interest_advice #{old_advice.pk}"]
+    )
+    assert result.register_entries_by_council == {world.council.slug: 2}
+    # Statistics kept, text and people gone.
+    rel = type(old_relationship).objects.get(pk=old_relationship.pk)
+    assert (rel.declared_on, rel.ended_on, rel.council_id) == (
+        old_relationship.declared_on,
+        old_relationship.ended_on,
+        old_relationship.council_id,
+    )
+    assert rel.nature == gdpr.ANONYMISED
+    assert rel.person.name == "Anonymised councillor"
+    assert rel.related_person.name == "Anonymised officer"
+    assert not rel.recipients.exists()
+    advice = type(old_advice).objects.get(pk=old_advice.pk)
+    assert (advice.state, advice.asked_at, advice.advised_at) == (
+        old_advice.state,
+        old_advice.asked_at,
+        old_advice.advised_at,
+    )
+    assert (advice.question, advice.advice) == (gdpr.ANONYMISED, gdpr.ANONYMISED)
+    assert advice.member == gdpr.placeholder(world.council, "councillor")
+    for entry, key in ((rel, "relationship"), (advice, "interest_advice")):
+        events = RegisterEvent.objects.filter(register=key, object_id=entry.pk)
+        assert events.last().action == gdpr.INFO_ANONYMISED_ACTION
+        texts = " ".join(
+            f"{e.description} {e.actor_name} {json.dumps(e.data)}"
+            for e in events.exclude(action=gdpr.INFO_ANONYMISED_ACTION)
+        )
+        for secret in ("divorce", "car parks", world["councillor"].name):
+            assert secret not in texts
+        assert not events.filter(actor__isnull=False).exists()
+    # Still open, unanswered, or too recent: untouched.
+    for kept in (ongoing, recent_advice, unanswered):
+        fresh = type(kept).objects.get(pk=kept.pk)
+        assert gdpr.ANONYMISED not in (
+            getattr(fresh, "nature", ""),
+            getattr(fresh, "question", ""),
+        )
+    report = verify_audit_chains()
+    assert report.intact, report.breaks
+    # Idempotent.
+    assert gdpr.apply_retention(now=NOW).register_entries == []
+
+
+def test_a_dry_run_changes_no_register_entry(old_world):
+    relationship = _relationship(old_world, years_ago=7)
+    result = gdpr.apply_retention(now=NOW, dry_run=True)
+    assert result.register_entries == [f"relationship #{relationship.pk}"]
+    assert type(relationship).objects.get(pk=relationship.pk).nature.startswith("Sibling")

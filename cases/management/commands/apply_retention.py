@@ -1,7 +1,7 @@
-"""`manage.py apply_retention [--dry-run]`: anonymise closed cases and decided information
-requests older than their council's retention period (close + `Council.retention_years`),
-keeping the statistics (protocol_site/gdpr.py, SECURITY.md). Safe to run repeatedly: an
-anonymised case or request is never picked again. Beat runs it daily
+"""`manage.py apply_retention [--dry-run]`: anonymise closed cases, decided information
+requests and finished register entries older than their council's retention period (close +
+`Council.retention_years`), keeping the statistics (protocol_site/gdpr.py, SECURITY.md). Safe to
+run repeatedly: nothing anonymised is picked again. Beat runs it daily
 (CELERY_BEAT_SCHEDULE["apply-retention"])."""
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from protocol_site.gdpr import apply_retention
 
 
 class Command(BaseCommand):
-    help = "Anonymise closed cases and information requests past their council's retention period."
+    help = (
+        "Anonymise closed cases, information requests and register entries past their "
+        "council's retention period."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -25,10 +28,20 @@ class Command(BaseCommand):
         result = apply_retention(dry_run=dry_run)
         verb = "Would anonymise" if dry_run else "Anonymised"
         self.stdout.write(
-            f"{verb} {len(result.anonymised)} case(s) and {len(result.info_requests)} "
-            "information request(s)."
+            f"{verb} {len(result.anonymised)} case(s), {len(result.info_requests)} "
+            f"information request(s) and {len(result.register_entries)} register entr(y/ies)."
         )
-        for slug in sorted({*result.by_council, *result.info_requests_by_council}):
+        for slug in sorted(
+            {
+                *result.by_council,
+                *result.info_requests_by_council,
+                *result.register_entries_by_council,
+            }
+        ):
             cases = result.by_council.get(slug, 0)
             requests = result.info_requests_by_council.get(slug, 0)
-            self.stdout.write(f"  {slug}: {cases} case(s), {requests} information request(s)")
+            entries = result.register_entries_by_council.get(slug, 0)
+            self.stdout.write(
+                f"  {slug}: {cases} case(s), {requests} information request(s), "
+                f"{entries} register entr(y/ies)"
+            )
