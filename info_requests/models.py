@@ -548,6 +548,7 @@ class InfoEventAction(models.TextChoices):
     CLOCK_RECALCULATED = "clock_recalculated", "Clock recalculated"
     REMINDER_SENT = "reminder_sent", "Reminder sent"
     CLOCK_BREACHED = "clock_breached", "Clock breached"
+    ANONYMISED = "anonymised", "Anonymised under the retention policy"
 
 
 class ImmutableEventError(Exception):

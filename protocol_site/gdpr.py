@@ -44,6 +44,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from contacts.models import Council, Person, PersonKind
+from info_requests.models import InfoEventAction
 
 ANONYMISED = "[anonymised]"
 ANONYMISED_ACTOR = "Anonymised"
@@ -114,9 +115,8 @@ REGISTER_FINISHED: dict[str, Q] = {
 }
 # Text fields of a register entry that are choices, not free text, are kept; so are these.
 REGISTER_KEPT_TEXT = frozenset({"key", "reference"})
-# InfoRequestEvent.action of the sweep's own event. Not one of InfoEventAction's choices (that
-# would need an info_requests migration); the audit trail shows it as written.
-INFO_ANONYMISED_ACTION = "anonymised"
+# InfoRequestEvent.action of the sweep's own event.
+INFO_ANONYMISED_ACTION = InfoEventAction.ANONYMISED.value
 # Register models and the key their audit events use (registers.models.Register).
 REGISTER_KEYS = {
     "contacts.personalrelationship": "relationship",
