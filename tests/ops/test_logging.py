@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 
 import pytest
 from celery import Celery
@@ -117,7 +118,10 @@ def test_email_addresses_are_redacted_from_tracebacks(json_logs):
 
 def test_the_request_id_travels_into_a_celery_task():
     """Published from a request, run by a worker: the task logs with the request's id."""
-    app = Celery("ops-test", broker="memory://")
+    # Not the current app (later tests publish through the project's), and a queue of its own:
+    # the in-memory transport is shared by every app in the process.
+    app = Celery("ops-test", broker="memory://", set_as_current=False)
+    queue = f"ops-test-{uuid.uuid4().hex}"
     app.conf.task_always_eager = False
     seen: dict[str, str | None] = {}
 
@@ -127,12 +131,12 @@ def test_the_request_id_travels_into_a_celery_task():
 
     token = ops_logging.set_request_id("rid-from-web")
     try:
-        probe.apply_async()
+        probe.apply_async(queue=queue)
     finally:
         ops_logging.reset_request_id(token)
 
     with app.connection_for_read() as conn:
-        message = conn.SimpleQueue("celery").get(timeout=2)
+        message = conn.SimpleQueue(queue).get(timeout=2)
         assert message.headers[ops_logging.CELERY_HEADER] == "rid-from-web"
         from celery.worker.request import Request
 
@@ -143,7 +147,8 @@ def test_the_request_id_travels_into_a_celery_task():
 
 
 def test_a_task_queued_outside_a_request_gets_its_own_id():
-    app = Celery("ops-test-2", broker="memory://")
+    app = Celery("ops-test-2", broker="memory://", set_as_current=False)
+    queue = f"ops-test-{uuid.uuid4().hex}"
     app.conf.task_always_eager = False
     seen: dict[str, str | None] = {}
 
@@ -151,9 +156,9 @@ def test_a_task_queued_outside_a_request_gets_its_own_id():
     def probe() -> None:
         seen["request_id"] = ops_logging.current_request_id()
 
-    probe.apply_async(task_id="abc-123")
+    probe.apply_async(task_id="abc-123", queue=queue)
     with app.connection_for_read() as conn:
-        message = conn.SimpleQueue("celery").get(timeout=2)
+        message = conn.SimpleQueue(queue).get(timeout=2)
         from celery.worker.request import Request
 
         Request(message, app=app, task=probe).execute()

@@ -73,7 +73,7 @@ def test_request_latency_is_recorded_by_route_pattern(client, db):
 
 
 def test_task_successes_and_failures_are_counted(client, db):
-    app = Celery("ops-metrics-test", broker="memory://")
+    app = Celery("ops-metrics-test", broker="memory://", set_as_current=False)
     app.conf.task_always_eager = True
 
     @app.task(name="tests.ops.ok")
