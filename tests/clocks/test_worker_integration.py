@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ BASE_DIR = Path(settings.BASE_DIR)
 CELERY = str(Path(sys.executable).parent / "celery")
 # A Redis database of this test's own, so no other worker (or engineer) consumes its tasks.
 REDIS_DB = int(os.environ.get("CLOCKS_WORKER_TEST_REDIS_DB", "9"))
+# A queue of this run's own, so two test runs on one machine never take each other's tasks.
+QUEUE = f"clocks-it-{uuid.uuid4().hex}"
 TIMEOUT = 120.0  # generous: CI runs this beside another xdist worker on 2 cores
 
 
@@ -110,6 +113,7 @@ def worker_env(smtp: tuple[Collector, int]) -> dict[str, str]:
         "DATABASE_URL": database_url,  # pytest-django's test_… database
         "CELERY_BROKER_URL": _redis_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_DEFAULT_QUEUE": QUEUE,
         "TEST_SMTP_URL": f"smtp://127.0.0.1:{smtp[1]}",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp[1]}",
         "SITE_URL": "http://testserver",
@@ -180,14 +184,14 @@ def _send(task: str, *args: Any) -> None:
     """Put a task on the broker as the beat (or a redelivery) would: a bare Celery client."""
     client = Celery(broker=_redis_url(), set_as_current=False)
     try:
-        client.send_task(task, args=list(args))
+        client.send_task(task, args=list(args), queue=QUEUE)
     finally:
         client.close()
 
 
 def _queue_drained(client: redis.Redis) -> bool:
     # kombu's Redis transport: the queue is a list; delivered-but-unacked tasks sit in "unacked".
-    return client.llen("celery") == 0 and client.hlen("unacked") == 0
+    return client.llen(QUEUE) == 0 and client.hlen("unacked") == 0
 
 
 def test_a_real_worker_sends_exactly_one_breach_email(

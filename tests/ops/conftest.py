@@ -50,6 +50,19 @@ def json_logs() -> Iterator[JsonLogCapture]:
     capture = JsonLogCapture()
     root = logging.getLogger()
     old_level = root.level
+    # Another test in the same process may have re-run logging configuration (a Celery app, a
+    # dictConfig) and disabled or detached loggers: capture what production would emit regardless.
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    saved = [(logger, logger.disabled, logger.propagate, logger.level) for logger in loggers]
+    for logger in loggers:
+        if logger.name.startswith(("protocol", "django.request")):
+            logger.disabled = False
+            logger.propagate = True
+            logger.setLevel(logging.NOTSET)
     root.addHandler(capture.handler)
     root.setLevel(logging.DEBUG)
     try:
@@ -57,3 +70,6 @@ def json_logs() -> Iterator[JsonLogCapture]:
     finally:
         root.removeHandler(capture.handler)
         root.setLevel(old_level)
+        for logger, disabled, propagate, level in saved:
+            logger.disabled, logger.propagate = disabled, propagate
+            logger.setLevel(level)
