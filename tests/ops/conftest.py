@@ -57,12 +57,11 @@ def json_logs() -> Iterator[JsonLogCapture]:
         for logger in logging.root.manager.loggerDict.values()
         if isinstance(logger, logging.Logger)
     ]
-    saved = [(logger, logger.disabled, logger.propagate, logger.level) for logger in loggers]
+    saved = [(logger, logger.disabled, logger.propagate) for logger in loggers]
     for logger in loggers:
-        if logger.name.startswith(("protocol", "django.request")):
+        if logger.name.startswith("protocol"):  # levels stay as LOGGING sets them
             logger.disabled = False
             logger.propagate = True
-            logger.setLevel(logging.NOTSET)
     root.addHandler(capture.handler)
     root.setLevel(logging.DEBUG)
     try:
@@ -70,6 +69,5 @@ def json_logs() -> Iterator[JsonLogCapture]:
     finally:
         root.removeHandler(capture.handler)
         root.setLevel(old_level)
-        for logger, disabled, propagate, level in saved:
+        for logger, disabled, propagate in saved:
             logger.disabled, logger.propagate = disabled, propagate
-            logger.setLevel(level)
