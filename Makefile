@@ -37,7 +37,9 @@ run: demo ## Set up everything and serve on http://127.0.0.1:8000 with a Celery 
 
 test: install ## Run the whole test suite on the real PostgreSQL and Redis
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -n 2 -m "not e2e" $(PYTEST_ARGS)
+		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -n 2 -m "not e2e and not serial" $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -m "serial and not e2e" $(PYTEST_ARGS)
 
 e2e: install ## Walk every journey in Debian's chromium (Playwright) with axe WCAG 2.2 AA checks
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \

@@ -31,7 +31,7 @@ from cases.models import CaseEvent, ClockKind, EventAction
 from clocks.models import Deadline, Notice, NoticeKind
 from tests.clocks.factories import make_case, make_route
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(settings.BASE_DIR)
 CELERY = str(Path(sys.executable).parent / "celery")

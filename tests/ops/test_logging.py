@@ -15,6 +15,9 @@ from cases.models import CaseType, Channel
 from protocol_site import logging as ops_logging
 from tests.cases.factories import build_world
 
+# These read the process's logging set-up, which other tests in a shared process may change.
+pytestmark = pytest.mark.serial
+
 SUMMARY = "The planning officer shouted at me about the Mill Lane application on 3 March."
 
 
