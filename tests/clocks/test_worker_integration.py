@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import redis
@@ -182,11 +183,15 @@ def _wait_for(
 
 def _send(task: str, *args: Any) -> None:
     """Put a task on the broker as the beat (or a redelivery) would: a bare Celery client."""
-    client = Celery(broker=_redis_url(), set_as_current=False)
-    try:
-        client.send_task(task, args=list(args), queue=QUEUE)
-    finally:
-        client.close()
+    # Celery lets a CELERY_BROKER_URL environment variable (as `make test` sets) win over the
+    # `broker` argument, which would send the task to the suite's broker, not the worker's.
+    with mock.patch.dict(os.environ, {"CELERY_BROKER_URL": _redis_url()}):
+        client = Celery(broker=_redis_url(), set_as_current=False)
+        client.conf.broker_url = _redis_url()
+        try:
+            client.send_task(task, args=list(args), queue=QUEUE)
+        finally:
+            client.close()
 
 
 def _queue_drained(client: redis.Redis) -> bool:
