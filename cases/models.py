@@ -387,12 +387,18 @@ class CaseEvent(HashChainedEvent):
 
     immutable_error = ImmutableModelError
 
-    # No index of its own: (case, at) below serves every lookup by case, and one index fewer
+    # No index of its own: (case, at, id) below serves every lookup by case, and one index fewer
     # makes each audit INSERT cheaper (issue #10, docs/adr/0004-performance.md).
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     at = models.DateTimeField()
+    # Indexed below only where set: the automatic events (the clocks) skip the index.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     actor_name = models.CharField(max_length=200, help_text="Kept as it was at the time.")
     action = models.CharField(max_length=30, choices=EventAction.choices)
@@ -405,7 +411,14 @@ class CaseEvent(HashChainedEvent):
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["case", "at"])]
+        indexes = [
+            # The chain's order: a case's timeline, and its newest event (the tail the next
+            # event chains on) in one index probe, without a sort.
+            models.Index(fields=["case", "at", "id"], name="caseevent_chain"),
+            models.Index(
+                fields=["actor"], name="caseevent_actor", condition=Q(actor__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} at {self.at:%Y-%m-%d %H:%M}"

@@ -47,12 +47,14 @@ class Deadline(models.Model):
         related_name="deadlines",
         db_index=False,
     )
+    # Indexed below only where set: a case's clocks skip the index.
     info_request = models.ForeignKey(
         "info_requests.InfoRequest",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="deadlines",
+        db_index=False,
     )
     rule = models.ForeignKey(
         "cases.ClockRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -89,6 +91,11 @@ class Deadline(models.Model):
                 condition=OPEN & Q(reminded_at__isnull=True, remind_at__isnull=False),
             ),
             models.Index(fields=["case", "kind"], name="deadline_case_kind"),
+            models.Index(
+                fields=["info_request"],
+                name="deadline_info_request",
+                condition=Q(info_request__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

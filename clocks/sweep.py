@@ -18,13 +18,14 @@ repeatedly:
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, Value
+from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -75,40 +76,16 @@ def _due_filter(kind: str, now: datetime.datetime) -> tuple[Q, str]:
     )
 
 
-def _lock_owners(
-    candidates: Sequence[tuple[int, int | None, int | None]],
-) -> dict[str, dict[int, Any]]:
-    """Lock the owners of the candidate deadlines, skipping any a service is changing now."""
-    case_ids = {c for _, c, _ in candidates if c}
-    request_ids = {r for _, _, r in candidates if r}
-    cases = {
-        c.pk: c
-        for c in Case.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("council")
-        .filter(pk__in=case_ids)
-    }
-    requests: dict[int, Any] = {}
-    if request_ids:
-        from info_requests.models import InfoRequest
-
-        requests = {
-            r.pk: r
-            for r in InfoRequest.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("council")
-            .filter(pk__in=request_ids)
-        }
-    return {"case": cases, "info_request": requests}
+def _postgresql() -> bool:
+    """PostgreSQL gets the batch in a few hand-written statements (one claim, array inserts);
+    any other database (SQLite, the embedded default) the same rows through the ORM."""
+    return connection.vendor == "postgresql"
 
 
-def _sweep_batch(kind: str, now: datetime.datetime, batch_size: int) -> tuple[int, int]:
-    """One batch in the caller's transaction. Returns (candidates seen, deadlines processed).
-
-    Set-based (issue #10, docs/adr/0004-performance.md): a fixed number of statements per batch
-    whatever its size (one UPDATE, the notices and the case audit rows each in one INSERT),
-    instead of five or so per deadline. The rows written are the same as one-by-one.
-    """
-    from .tasks import send_notice
-
+def _claim_portable(
+    kind: str, now: datetime.datetime, batch_size: int
+) -> tuple[int, list[Deadline]]:
+    """Lock the owners, then the due deadlines, then mark them: any database (SQLite)."""
     condition, order = _due_filter(kind, now)
     candidates = list(
         Deadline.objects.filter(condition)
@@ -116,19 +93,14 @@ def _sweep_batch(kind: str, now: datetime.datetime, batch_size: int) -> tuple[in
         .values_list("pk", "case_id", "info_request_id")[:batch_size]
     )
     if not candidates:
-        return 0, 0
+        return 0, []
     owners = _lock_owners(candidates)
     deadlines = list(
         Deadline.objects.select_for_update(skip_locked=True)
         .filter(condition, pk__in=[pk for pk, _, _ in candidates])
-        .filter(
-            Q(case_id__in=list(owners["case"]))
-            | Q(info_request_id__in=list(owners["info_request"]))
-        )
+        .filter(Q(case_id__in=owners["case"]) | Q(info_request_id__in=owners["info_request"]))
         .order_by(order, "pk")
     )
-    if not deadlines:
-        return len(candidates), 0
     pks = [d.pk for d in deadlines]
     if kind == NoticeKind.BREACH:
         # A breached clock needs no reminder any more.
@@ -137,32 +109,146 @@ def _sweep_batch(kind: str, now: datetime.datetime, batch_size: int) -> tuple[in
         )
     else:
         Deadline.objects.filter(pk__in=pks).update(reminded_at=now)
-    keys: dict[int, str] = {}
-    for deadline in deadlines:
-        if deadline.case_id is not None:
-            deadline.case = owners["case"][deadline.case_id]
-        elif deadline.info_request_id is not None:
-            deadline.info_request = owners["info_request"][deadline.info_request_id]
-        if kind == NoticeKind.BREACH:
-            deadline.breached_at = now
-            deadline.reminded_at = deadline.reminded_at or now
-            keys[deadline.pk] = ""
-        else:
-            deadline.reminded_at = now
-            # One reminder per due day: a holding reply that moves the day earns a new one.
-            keys[deadline.pk] = cal.local(deadline.due_at).date().isoformat()
+    return len(candidates), deadlines
+
+
+def _lock_owners(
+    candidates: Sequence[tuple[int, int | None, int | None]],
+) -> dict[str, list[int]]:
+    """Lock the owners of the candidate deadlines, skipping any a service is changing now."""
+    from info_requests.models import InfoRequest
+
+    locked: dict[str, list[int]] = {"case": [], "info_request": []}
+    for name, model, index in (("case", Case, 1), ("info_request", InfoRequest, 2)):
+        ids = {c[index] for c in candidates if c[index]}
+        if ids:
+            locked[name] = list(
+                model.objects.select_for_update(skip_locked=True, no_key=True)
+                .filter(pk__in=ids)
+                .values_list("pk", flat=True)
+            )
+    return locked
+
+
+def _claim_postgresql(
+    kind: str, now: datetime.datetime, batch_size: int
+) -> tuple[int, list[Deadline]]:
+    """The same claim as `_claim_portable`, in one statement: candidates, owners locked (SKIP
+    LOCKED), deadlines locked and re-checked (SKIP LOCKED), marked, returned. The sweep never
+    waits for a lock, so it cannot deadlock with a service whatever order the locks are taken in.
+    """
+    from info_requests.models import InfoRequest
+
+    condition, order = _due_filter(kind, now)
+    due = Deadline.objects.filter(condition)
+    candidate_sql, candidate_params = (
+        due.order_by(order, "pk")
+        .values("pk", "case_id", "info_request_id")[:batch_size]
+        .query.sql_with_params()
+    )
+    where_sql, where_params = due.query.get_compiler(connection.alias).compile(due.query.where)
+    table = connection.ops.quote_name(Deadline._meta.db_table)
+    if kind == NoticeKind.BREACH:
+        # A breached clock needs no reminder any more.
+        set_sql = f"breached_at = %s, reminded_at = COALESCE({table}.reminded_at, %s)"
+        set_params: list[Any] = [now, now]
+    else:
+        set_sql, set_params = "reminded_at = %s", [now]
+    sql = f"""
+        WITH candidate AS MATERIALIZED ({candidate_sql}),
+        case_owner AS MATERIALIZED (
+            SELECT id FROM {connection.ops.quote_name(Case._meta.db_table)}
+            WHERE id IN (SELECT case_id FROM candidate) FOR NO KEY UPDATE SKIP LOCKED
+        ),
+        request_owner AS MATERIALIZED (
+            SELECT id FROM {connection.ops.quote_name(InfoRequest._meta.db_table)}
+            WHERE id IN (SELECT info_request_id FROM candidate) FOR NO KEY UPDATE SKIP LOCKED
+        ),
+        claimed AS MATERIALIZED (
+            SELECT id FROM {table}
+            WHERE {where_sql} AND id IN (SELECT pk FROM candidate)
+              AND (case_id IN (SELECT id FROM case_owner)
+                   OR info_request_id IN (SELECT id FROM request_owner))
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE {table} SET {set_sql} FROM claimed WHERE {table}.id = claimed.id
+        RETURNING {table}.id, {table}.case_id, {table}.info_request_id, {table}.kind,
+                  {table}.due_at, {table}.remind_at, (SELECT count(*) FROM candidate)
+    """  # noqa: S608 - names from the models' metadata; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*candidate_params, *where_params, *set_params])
+        rows = cursor.fetchall()
+    if not rows:
+        # Nothing claimed: either nothing is due or every owner is busy; the caller stops.
+        return 0, []
+    deadlines = [
+        Deadline(
+            pk=pk,
+            case_id=case_id,
+            info_request_id=request_id,
+            kind=kind_,
+            due_at=due_at,
+            remind_at=remind_at,
+        )
+        for pk, case_id, request_id, kind_, due_at, remind_at, _ in rows
+    ]
+    deadlines.sort(key=lambda d: (getattr(d, order), d.pk))
+    return rows[0][-1], deadlines
+
+
+def _sweep_batch(kind: str, now: datetime.datetime, batch_size: int) -> tuple[int, int]:
+    """One batch in the caller's transaction. Returns (candidates seen, deadlines processed).
+
+    Set-based (issue #10, docs/adr/0004-performance.md): a fixed number of statements per batch
+    whatever its size, instead of five or so per deadline. The rows written are the same as
+    one-by-one: deadlines marked, one Notice per (deadline, kind, key), one audit event each.
+    """
+    from .tasks import send_notice
+
+    claim = _claim_postgresql if _postgresql() else _claim_portable
+    seen, deadlines = claim(kind, now, batch_size)
+    if not deadlines:
+        return seen, 0
+    keys = {
+        # One reminder per due day: a holding reply that moves the day earns a new one.
+        d.pk: "" if kind == NoticeKind.BREACH else cal.local(d.due_at).date().isoformat()
+        for d in deadlines
+    }
     # The Notice row is the exactly-once key: only deadlines without one get a notice and event.
+    notices = _create_notices(kind, now, keys)
+    fresh = [d for d in deadlines if d.pk in notices]
+    _audit_batch(kind, fresh, notices)
+    for deadline in fresh:
+        send_notice.delay_on_commit(notices[deadline.pk])  # type: ignore[attr-defined]
+    return seen, len(deadlines)
+
+
+def _create_notices(kind: str, now: datetime.datetime, keys: dict[int, str]) -> dict[int, int]:
+    """Notices for the deadlines that have none of this kind and key yet: {deadline: notice}."""
+    if _postgresql():
+        sql = f"""
+            INSERT INTO {connection.ops.quote_name(Notice._meta.db_table)}
+                (deadline_id, kind, key, created_at, queued_at, recipients, attempts, last_error)
+            SELECT t.deadline_id, %s, t.key, %s, %s, '[]'::jsonb, 0, ''
+            FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS t(deadline_id, key, n)
+            ORDER BY t.n
+            ON CONFLICT (deadline_id, kind, key) DO NOTHING
+            RETURNING deadline_id, id
+        """  # noqa: S608 - the table name from the model's metadata; values are parameters
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [kind, timezone.now(), now, list(keys), list(keys.values())])
+            return dict(cursor.fetchall())
     existing = set(
-        Notice.objects.filter(deadline_id__in=pks, kind=kind).values_list("deadline_id", "key")
+        Notice.objects.filter(deadline_id__in=keys, kind=kind).values_list("deadline_id", "key")
     )
-    fresh = [d for d in deadlines if (d.pk, keys[d.pk]) not in existing]
-    notices = Notice.objects.bulk_create(
-        [Notice(deadline=d, kind=kind, key=keys[d.pk], queued_at=now) for d in fresh]
+    created = Notice.objects.bulk_create(
+        [
+            Notice(deadline_id=pk, kind=kind, key=key, queued_at=now)
+            for pk, key in keys.items()
+            if (pk, key) not in existing
+        ]
     )
-    _audit_batch(kind, list(zip(fresh, notices, strict=True)))
-    for notice in notices:
-        send_notice.delay_on_commit(notice.pk)  # type: ignore[attr-defined]
-    return len(candidates), len(deadlines)
+    return {n.deadline_id: n.pk for n in created}
 
 
 def _audit_reason(kind: str, deadline: Deadline) -> tuple[str, str]:
@@ -175,7 +261,7 @@ def _audit_reason(kind: str, deadline: Deadline) -> tuple[str, str]:
     return EventAction.REMINDER_SENT, reason
 
 
-def _audit_batch(kind: str, pairs: list[tuple[Deadline, Notice]]) -> None:
+def _audit_batch(kind: str, deadlines: list[Deadline], notices: dict[int, int]) -> None:
     """The audit rows of one batch: case events in one INSERT, hash-chained exactly as
     `cases.audit.record_event` chains them; information requests through their own audit."""
     from cases.audit import actor_name
@@ -183,24 +269,34 @@ def _audit_batch(kind: str, pairs: list[tuple[Deadline, Notice]]) -> None:
 
     from .services import _audit
 
-    case_pairs = [(d, n) for d, n in pairs if d.case_id is not None]
-    for deadline, notice in pairs:
-        if deadline.case_id is None:
+    request_deadlines = [d.pk for d in deadlines if d.case_id is None]
+    if request_deadlines:
+        loaded = Deadline.objects.select_related("info_request").in_bulk(request_deadlines)
+        for pk in request_deadlines:
+            deadline = loaded[pk]
             action, reason = _audit_reason(kind, deadline)
-            data = {"notice": notice.pk, "due_at": deadline.due_at.isoformat()}
+            data = {"notice": notices[pk], "due_at": deadline.due_at.isoformat()}
             _audit(deadline, action=action, reason=reason, data=data)
-    if not case_pairs:
+    case_deadlines = [d for d in deadlines if d.case_id is not None]
+    if not case_deadlines:
         return
-    # The newest event of each case (the chain's tail), in one statement.
+    # The newest event of each case (the chain's tail): one index probe per case. Read after
+    # the owners were locked, in a statement of its own, so it sees every committed event.
     latest = dict(
-        CaseEvent.objects.filter(case_id__in={d.case_id for d, _ in case_pairs})
-        .order_by("case_id", "-at", "-pk")
-        .distinct("case_id")
-        .values_list("case_id", "hash")
+        Case.objects.order_by()
+        .filter(pk__in={d.case_id for d in case_deadlines})
+        .values_list(
+            "pk",
+            Subquery(
+                CaseEvent.objects.filter(case=OuterRef("pk"))
+                .order_by("-at", "-pk")
+                .values("hash")[:1]
+            ),
+        )
     )
     at = timezone.now()
     events = []
-    for deadline, notice in case_pairs:
+    for deadline in case_deadlines:
         assert deadline.case_id is not None  # noqa: S101 - filtered above; narrows the type
         action, reason = _audit_reason(kind, deadline)
         event = CaseEvent(
@@ -213,16 +309,58 @@ def _audit_batch(kind: str, pairs: list[tuple[Deadline, Notice]]) -> None:
             data={
                 "deadline": deadline.pk,
                 "kind": deadline.kind,
-                "notice": notice.pk,
+                "notice": notices[deadline.pk],
                 "due_at": deadline.due_at.isoformat(),
             },
-            previous_hash=latest.get(deadline.case_id, ""),
+            previous_hash=latest.get(deadline.case_id) or "",
         )
         event.hash = event.compute_hash()
         latest[deadline.case_id] = event.hash  # a second clock of the same case chains on
         events.append(event)
     # Same `at`, ascending pk: the chain order (at, pk) is the order written here.
-    CaseEvent.objects.bulk_create(events)
+    _insert_case_events(events)
+
+
+def _insert_case_events(events: list[Any]) -> None:
+    """Write the batch's case events in one statement, in list order (ascending pk)."""
+    from cases.models import CaseEvent
+
+    if not _postgresql():
+        CaseEvent.objects.bulk_create(events)
+        return
+    # Arrays rather than a 500-row VALUES list: PostgreSQL parses and plans six parameters
+    # instead of thousands, which was most of the INSERT's time (issue #10).
+    first = events[0]
+    sql = f"""
+        INSERT INTO {connection.ops.quote_name(CaseEvent._meta.db_table)}
+            (case_id, at, actor_id, actor_name, action, from_state, to_state, reason, data,
+             previous_hash, hash)
+        SELECT t.case_id, %s, NULL, %s, t.action, '', '', t.reason, t.data, t.previous_hash,
+               t.hash
+        FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::jsonb[], %s::text[], %s::text[])
+             WITH ORDINALITY AS t(case_id, action, reason, data, previous_hash, hash, n)
+        ORDER BY t.n
+    """  # noqa: S608 - the table name from the model's metadata; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                first.at,
+                first.actor_name,
+                _array([e.case_id for e in events]),
+                _array([e.action for e in events]),
+                _array([e.reason for e in events]),
+                _array([json.dumps(e.data) for e in events]),
+                _array([e.previous_hash for e in events]),
+                _array([e.hash for e in events]),
+            ],
+        )
+
+
+def _array(values: Sequence[Any]) -> str:
+    """A PostgreSQL array literal: one parameter for the whole column."""
+    quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
 
 
 def _requeue_unsent(now: datetime.datetime, batch_size: int) -> int:

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from cases.models import Case, CaseEvent, CaseState
-from clocks.models import Deadline
+from clocks.models import Deadline, Notice
 from contacts.models import Council
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,19 @@ def test_seed_bench_refuses_a_database_that_already_has_councils(seeded):
 
 def test_bench_runs_every_path_and_writes_its_report(seeded, tmp_path):
     pytest.importorskip("matplotlib")
-    call_command("bench", iterations=2, warmup=1, out=tmp_path, no_fail=True, stdout=io.StringIO())
+    breached = set(Deadline.objects.filter(breached_at__isnull=False).values_list("pk", flat=True))
+    audit_rows, notices = CaseEvent.objects.count(), Notice.objects.count()
+
+    call_command(
+        "bench",
+        iterations=2,
+        warmup=1,
+        sweep_batch=3,
+        out=tmp_path,
+        no_fail=True,
+        stdout=io.StringIO(),
+    )
+
     report = json.loads((tmp_path / "report.json").read_text())
     assert (tmp_path / "report.png").stat().st_size > 1000
     groups = {p["group"] for p in report["paths"]}
@@ -67,5 +79,15 @@ def test_bench_runs_every_path_and_writes_its_report(seeded, tmp_path):
         if path["group"] == "visibility":
             assert path["checks"]["one statement"]
     assert paths["escalate: transition + audit + queued notice"]["checks"]["notification queued"]
+    # The sweep's batches committed (as in production) and were put back afterwards.
+    batch = paths["sweep: batch of 3 due deadlines"]
+    assert batch["checks"]["3 handled"]
+    assert batch["checks"]["every notice queued"]
+    assert batch["checks"]["batch of 500"] is False
+    assert (
+        set(Deadline.objects.filter(breached_at__isnull=False).values_list("pk", flat=True))
+        == breached
+    )
+    assert (CaseEvent.objects.count(), Notice.objects.count()) == (audit_rows, notices)
     # The plan is kept in the report (on 200 rows PostgreSQL rightly prefers a Seq Scan).
     assert "deadline" in paths["sweep: nothing due, over all deadlines"]["notes"][0]

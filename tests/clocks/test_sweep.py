@@ -13,9 +13,11 @@ from django.db import connection
 
 from cases.models import CaseEvent, Channel, ClockKind, EventAction
 from clocks import services
+from clocks import sweep as sweep_module
 from clocks.models import Deadline, Notice, NoticeKind
 from clocks.notices import deliver_notice
 from clocks.sweep import ADVISORY_LOCK_KEY, sweep_due_deadlines
+from protocol_site.audit_chain import verify_audit_chains
 from tests.clocks.factories import make_case, make_info_request, make_route
 
 LONDON = ZoneInfo("Europe/London")
@@ -32,6 +34,26 @@ pytestmark = pytest.mark.django_db
 def _frozen():
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+@pytest.fixture(autouse=True, params=["postgresql", "portable"])
+def batch_path(request, monkeypatch):
+    """Every sweep test runs both ways: the hand-written PostgreSQL statements, and the portable
+    ORM path that SQLite (the embedded default of `make run`) takes."""
+    if request.param == "portable":
+        monkeypatch.setattr(sweep_module, "_postgresql", lambda: False)
+    return request.param
+
+
+def _other_connection():
+    settings = connection.settings_dict
+    return psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+    )
 
 
 def sweep(capture, **kwargs):
@@ -144,18 +166,76 @@ def test_batches_process_every_due_clock(django_capture_on_commit_callbacks):
         assert CaseEvent.objects.filter(case=case, action=EventAction.CLOCK_BREACHED).count() == 1
 
 
+def test_two_clocks_of_one_case_breached_in_one_batch_chain_one_after_the_other(
+    django_capture_on_commit_callbacks,
+):
+    route = make_route()
+    case = make_case(route, received_at=RECEIVED)
+    tail = CaseEvent.objects.filter(case=case).order_by("at", "pk").last()
+    # Both the acknowledgement and the response have run out by Friday.
+    friday = NOW + datetime.timedelta(days=2)
+
+    result = sweep(django_capture_on_commit_callbacks, now=friday)
+
+    assert result.breaches == 2
+    breaches = list(
+        CaseEvent.objects.filter(case=case, action=EventAction.CLOCK_BREACHED).order_by("at", "pk")
+    )
+    assert [e.data["kind"] for e in breaches] == [ClockKind.ACKNOWLEDGEMENT, ClockKind.RESPONSE]
+    assert breaches[0].previous_hash == tail.hash
+    assert breaches[1].previous_hash == breaches[0].hash
+    assert {e.data["notice"] for e in breaches} == set(
+        Notice.objects.filter(deadline__case=case, kind=NoticeKind.BREACH).values_list(
+            "pk", flat=True
+        )
+    )
+    assert verify_audit_chains().intact
+
+
+def test_a_notice_already_there_is_not_made_again_nor_audited_twice(
+    django_capture_on_commit_callbacks,
+):
+    # A notice written for this deadline earlier (a breach told by hand, or a crash after the
+    # notice but before the deadline was marked): the exactly-once key holds.
+    case = make_case(make_route(), received_at=RECEIVED)
+    ack = Deadline.objects.get(case=case, kind=ClockKind.ACKNOWLEDGEMENT)
+    earlier = Notice.objects.create(deadline=ack, kind=NoticeKind.BREACH, sent_at=NOW)
+
+    result = sweep(django_capture_on_commit_callbacks, now=NOW)
+
+    assert result.breaches == 1  # the deadline is still marked breached
+    ack.refresh_from_db()
+    assert ack.breached_at == NOW
+    assert list(Notice.objects.filter(deadline=ack, kind=NoticeKind.BREACH)) == [earlier]
+    assert not CaseEvent.objects.filter(case=case, action=EventAction.CLOCK_BREACHED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_a_service_is_changing_is_skipped_and_swept_next_time(
+    django_capture_on_commit_callbacks,
+):
+    route = make_route()
+    busy, idle = (make_case(route, received_at=RECEIVED) for _ in range(2))
+    other = _other_connection()
+    try:
+        with other.cursor() as cursor:
+            # What a service holds while it changes a case (select_for_update).
+            cursor.execute("SELECT id FROM cases_case WHERE id = %s FOR UPDATE", [busy.pk])
+        first = sweep(django_capture_on_commit_callbacks, now=NOW)
+    finally:
+        other.close()
+    second = sweep(django_capture_on_commit_callbacks, now=NOW)
+
+    assert (first.breaches, second.breaches) == (1, 1)
+    assert Deadline.objects.get(case=idle, kind=ClockKind.ACKNOWLEDGEMENT).breached_at == NOW
+    assert Deadline.objects.get(case=busy, kind=ClockKind.ACKNOWLEDGEMENT).breached_at == NOW
+
+
 def test_another_sweep_holding_the_advisory_lock_stops_this_one():
     if connection.vendor != "postgresql":
         pytest.skip("The advisory lock is PostgreSQL's.")
     case = make_case(make_route(), received_at=RECEIVED)
-    settings = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"] or None,
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-    )
+    other = _other_connection()
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
