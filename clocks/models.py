@@ -172,6 +172,11 @@ class Notice(models.Model):
     key = models.CharField(max_length=40, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # When the notice's audit row was written. A service that queues a notice writes its own
+    # audit row in the same transaction (the default); the sweep leaves it empty and the
+    # notice's task writes the row (notices.record_notice_event), so a sweep batch is two
+    # statements rather than a lock and an audit row per case (issue #10).
+    audited_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     recipients = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from cases.models import EventAction
 from contacts.models import Person, Role
 from contacts.selectors import role_holders
 
@@ -127,6 +128,53 @@ def build_message(notice: Notice, deadline: Deadline) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(subject=subject, body=text, to=to, reply_to=reply_to or None)
     message.attach_alternative(html, "text/html")
     return message
+
+
+def audit_reason(kind: str, deadline: Deadline) -> tuple[str, str]:
+    """The audit action and reason of a breach or a reminder."""
+    due_day = cal.local(deadline.due_at).date()
+    what = deadline.get_kind_display()
+    if kind == NoticeKind.BREACH:
+        reason = f"{what} was due by the end of {due_day:%A %-d %B %Y} and is overdue"
+        return EventAction.CLOCK_BREACHED, reason
+    reason = f"Reminder: {what.lower()} due by the end of {due_day:%A %-d %B %Y}"
+    return EventAction.REMINDER_SENT, reason
+
+
+def record_notice_event(*, notice_id: int) -> bool:
+    """Write the audit row of a breach or reminder the sweep queued, once. True when written.
+
+    Runs before the email, in a transaction of its own, so the audit row is there even when the
+    email never goes. Locks the owner (the case, whose hash chain the row extends), then the
+    deadline, then the notice: the services' order.
+    """
+    from .services import _audit, _lock
+
+    pending = (
+        Notice.objects.filter(pk=notice_id, audited_at__isnull=True)
+        .select_related("deadline")
+        .first()
+    )
+    if pending is None:
+        return False
+    with transaction.atomic():
+        deadline = _lock(pending.deadline)
+        notice = Notice.objects.select_for_update().get(pk=notice_id)
+        if notice.audited_at is not None:
+            return False  # another worker got there first
+        action, reason = audit_reason(notice.kind, deadline)
+        # `at` is now, not the breach moment: the chain is ordered by `at`. The moment the clock
+        # was marked is on the deadline and, for the record, in the row's data.
+        marked = deadline.breached_at if notice.kind == NoticeKind.BREACH else deadline.reminded_at
+        data = {
+            "notice": notice.pk,
+            "due_at": deadline.due_at.isoformat(),
+            "marked_at": marked.isoformat() if marked else None,
+        }
+        _audit(deadline, action=action, reason=reason, data=data)
+        notice.audited_at = timezone.now()
+        notice.save(update_fields=["audited_at"])
+    return True
 
 
 def deliver_notice(*, notice_id: int) -> bool:

@@ -29,6 +29,8 @@ def sweep_deadlines() -> dict[str, Any]:
     ignore_result=True,
 )
 def send_notice(notice_id: int) -> bool:
-    from .notices import deliver_notice
+    from .notices import deliver_notice, record_notice_event
 
+    # The audit row first, in its own transaction: it stands even if the email never goes.
+    record_notice_event(notice_id=notice_id)
     return deliver_notice(notice_id=notice_id)

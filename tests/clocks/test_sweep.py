@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import psycopg2
@@ -15,8 +16,9 @@ from cases.models import CaseEvent, Channel, ClockKind, EventAction
 from clocks import services
 from clocks import sweep as sweep_module
 from clocks.models import Deadline, Notice, NoticeKind
-from clocks.notices import deliver_notice
+from clocks.notices import deliver_notice, record_notice_event
 from clocks.sweep import ADVISORY_LOCK_KEY, sweep_due_deadlines
+from clocks.tasks import send_notice
 from protocol_site.audit_chain import verify_audit_chains
 from tests.clocks.factories import make_case, make_info_request, make_route
 
@@ -109,6 +111,33 @@ def test_a_reminder_goes_once_before_the_clock_falls_due(django_capture_on_commi
     assert CaseEvent.objects.filter(case=case, action=EventAction.REMINDER_SENT).count() == 1
     sweep(django_capture_on_commit_callbacks, now=NOW + datetime.timedelta(minutes=1))
     assert CaseEvent.objects.filter(case=case, action=EventAction.REMINDER_SENT).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("due_at", "key"),
+    [
+        # 23:30 UTC on 30 June is 00:30 on 1 July in London (BST): the London day counts.
+        (datetime.datetime(2027, 6, 30, 23, 30, tzinfo=datetime.UTC), "2027-07-01"),
+        # In winter London is on UTC.
+        (datetime.datetime(2027, 1, 14, 23, 30, tzinfo=datetime.UTC), "2027-01-14"),
+    ],
+)
+def test_a_reminder_is_keyed_by_its_due_day_in_london(
+    due_at, key, django_capture_on_commit_callbacks
+):
+    case = make_case(make_route(), received_at=RECEIVED)
+    Deadline.objects.filter(case=case).update(
+        due_at=due_at, original_due_at=due_at, remind_at=due_at - datetime.timedelta(days=1)
+    )
+
+    result = sweep(django_capture_on_commit_callbacks, now=due_at - datetime.timedelta(hours=1))
+
+    assert result.reminders == 2
+    assert set(
+        Notice.objects.filter(deadline__case=case, kind=NoticeKind.REMINDER).values_list(
+            "key", flat=True
+        )
+    ) == {key}
 
 
 def test_a_clock_that_ran_out_between_sweeps_gets_no_late_reminder(
@@ -211,16 +240,17 @@ def test_a_notice_already_there_is_not_made_again_nor_audited_twice(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_case_a_service_is_changing_is_skipped_and_swept_next_time(
+def test_a_clock_a_service_is_changing_is_skipped_and_swept_next_time(
     django_capture_on_commit_callbacks,
 ):
     route = make_route()
     busy, idle = (make_case(route, received_at=RECEIVED) for _ in range(2))
+    held = Deadline.objects.get(case=busy, kind=ClockKind.ACKNOWLEDGEMENT)
     other = _other_connection()
     try:
         with other.cursor() as cursor:
-            # What a service holds while it changes a case (select_for_update).
-            cursor.execute("SELECT id FROM cases_case WHERE id = %s FOR UPDATE", [busy.pk])
+            # What a service holds while it changes a clock (clocks.services._lock).
+            cursor.execute("SELECT id FROM clocks_deadline WHERE id = %s FOR UPDATE", [held.pk])
         first = sweep(django_capture_on_commit_callbacks, now=NOW)
     finally:
         other.close()
@@ -228,7 +258,70 @@ def test_a_case_a_service_is_changing_is_skipped_and_swept_next_time(
 
     assert (first.breaches, second.breaches) == (1, 1)
     assert Deadline.objects.get(case=idle, kind=ClockKind.ACKNOWLEDGEMENT).breached_at == NOW
-    assert Deadline.objects.get(case=busy, kind=ClockKind.ACKNOWLEDGEMENT).breached_at == NOW
+    held.refresh_from_db()
+    assert held.breached_at == NOW
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_does_not_hold_the_cases_a_clerk_is_working_on():
+    # A clerk's transaction holds the case; the sweep still marks its clock and writes the
+    # notice (it locks no case), and the audit row follows once the case is free.
+    case = make_case(make_route(), received_at=RECEIVED)
+    queued: list[int] = []
+    other = _other_connection()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT id FROM cases_case WHERE id = %s FOR UPDATE", [case.pk])
+        # No outer transaction here: commits run their callbacks at once, so catch the tasks.
+        with mock.patch.object(send_notice, "delay_on_commit", side_effect=queued.append):
+            result = sweep_due_deadlines(now=NOW)
+    finally:
+        other.close()
+
+    assert result.breaches == 1
+    ack = Deadline.objects.get(case=case, kind=ClockKind.ACKNOWLEDGEMENT)
+    assert ack.breached_at == NOW
+    notice = Notice.objects.get(deadline=ack, kind=NoticeKind.BREACH)
+    assert notice.audited_at is None
+    assert notice.pk in queued  # with the response's reminder
+    for queued_notice in queued:
+        send_notice(queued_notice)  # the notices' tasks, now the clerk is done
+    notice.refresh_from_db()
+    assert notice.audited_at is not None
+    assert notice.sent_at is not None
+    event = CaseEvent.objects.get(case=case, action=EventAction.CLOCK_BREACHED)
+    assert event.data["notice"] == notice.pk
+    assert event.data["marked_at"] == NOW.isoformat()
+
+
+def test_the_audit_row_of_a_notice_is_written_once_however_often_its_task_runs(
+    django_capture_on_commit_callbacks,
+):
+    case = make_case(make_route(), received_at=RECEIVED)
+    with django_capture_on_commit_callbacks(execute=False):
+        sweep_due_deadlines(now=NOW)
+    notice = Notice.objects.get(deadline__case=case, kind=NoticeKind.BREACH)
+
+    assert record_notice_event(notice_id=notice.pk) is True
+    assert record_notice_event(notice_id=notice.pk) is False
+    send_notice(notice.pk)  # a redelivered task
+
+    assert CaseEvent.objects.filter(case=case, action=EventAction.CLOCK_BREACHED).count() == 1
+    assert verify_audit_chains().intact
+
+
+def test_a_notice_a_service_queued_is_not_audited_again_by_its_task(
+    django_capture_on_commit_callbacks,
+):
+    # Services audit their own notices (a holding reply here) in their own transaction.
+    case = make_case(make_route(), received_at=RECEIVED)
+    response = Deadline.objects.get(case=case, kind=ClockKind.RESPONSE)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.queue_notice(deadline=response, kind=NoticeKind.EXTENSION, key="2026-12-01")
+    notice = Notice.objects.get(deadline=response, kind=NoticeKind.EXTENSION)
+
+    assert notice.audited_at is not None
+    assert record_notice_event(notice_id=notice.pk) is False
 
 
 def test_another_sweep_holding_the_advisory_lock_stops_this_one():
@@ -301,6 +394,24 @@ def test_a_failed_delivery_is_recorded_and_raised_for_celery_to_retry(settings):
     assert notice.sent_at is None
     assert notice.attempts == 1
     assert "ConnectionRefusedError" in notice.last_error
+
+
+def test_a_breach_is_audited_even_when_its_email_cannot_be_sent(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.clocks.failing_backend.FailingBackend"
+    case = make_case(make_route(), received_at=RECEIVED)
+    with django_capture_on_commit_callbacks(execute=False):
+        sweep_due_deadlines(now=NOW)
+    notice = Notice.objects.get(deadline__case=case, kind=NoticeKind.BREACH)
+
+    with pytest.raises(ConnectionRefusedError):
+        send_notice(notice.pk)
+
+    notice.refresh_from_db()
+    assert notice.sent_at is None
+    assert notice.audited_at is not None
+    assert CaseEvent.objects.filter(case=case, action=EventAction.CLOCK_BREACHED).count() == 1
 
 
 def test_the_send_notice_task_retries_with_backoff_at_most_five_times():

@@ -539,7 +539,7 @@ class Command(BaseCommand):
 
         def one_batch() -> Any:
             with transaction.atomic():
-                _, done = sweep._sweep_batch(NoticeKind.BREACH, future, size)
+                done = sweep._sweep_batch(NoticeKind.BREACH, future, size)
                 # The foreign-key checks PostgreSQL defers to the commit, counted as the batch's.
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
