@@ -22,3 +22,6 @@ urlpatterns = [
     path("api/", include("protocol_site.api.urls")),
     path("account/", include("protocol_site.account_views")),
 ]
+
+handler404 = "protocol_site.error_pages.page_not_found"
+handler500 = "protocol_site.error_pages.server_error"
