@@ -31,6 +31,15 @@ class DeadlineStatus(models.TextChoices):
     STOPPED = "stopped", "Stopped"
 
 
+def in_sentence(label: str) -> str:
+    """A label as it reads mid-sentence: the first letter lowered, unless the first word is an
+    acronym ("FOI response" stays as it is)."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 class Deadline(models.Model):
     """A running clock on a case or an information request.
 
@@ -110,6 +119,11 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} due {self.due_at:%d %b %Y}"
+
+    @property
+    def kind_in_sentence(self) -> str:
+        """The kind inside a sentence: "the acknowledgement", but "the FOI response"."""
+        return in_sentence(self.get_kind_display())
 
     @property
     def is_open(self) -> bool:

@@ -100,7 +100,7 @@ def build_message(notice: Notice, deadline: Deadline) -> EmailMultiAlternatives:
     if notice.kind in (NoticeKind.REMINDER, NoticeKind.BREACH):
         to = _emails(watchers(deadline))
         template = "clock_reminder" if notice.kind == NoticeKind.REMINDER else "clock_breach"
-        what = deadline.get_kind_display().lower()
+        what = deadline.kind_in_sentence
         subject = (
             f"{owner.reference}: {what} due {context['due']:%-d %B %Y}"
             if notice.kind == NoticeKind.REMINDER
@@ -137,7 +137,7 @@ def audit_reason(kind: str, deadline: Deadline) -> tuple[str, str]:
     if kind == NoticeKind.BREACH:
         reason = f"{what} was due by the end of {due_day:%A %-d %B %Y} and is overdue"
         return EventAction.CLOCK_BREACHED, reason
-    reason = f"Reminder: {what.lower()} due by the end of {due_day:%A %-d %B %Y}"
+    reason = f"Reminder: {deadline.kind_in_sentence} due by the end of {due_day:%A %-d %B %Y}"
     return EventAction.REMINDER_SENT, reason
 
 

@@ -329,7 +329,7 @@ def meet_clock(*, deadline: Deadline, at: datetime.datetime, actor: Actor = None
     """Mark one clock met (e.g. the FOI response was sent). Met clocks stay met."""
     deadline = _lock(deadline)
     if deadline.met_at is not None or deadline.cancelled_at is not None:
-        raise ActionNotAllowed(f"The {deadline.get_kind_display().lower()} clock is not running.")
+        raise ActionNotAllowed(f"The {deadline.kind_in_sentence} clock is not running.")
     _meet(deadline, at=at, actor=actor)
     return deadline
 
@@ -379,7 +379,7 @@ def pause_clock(*, deadline: Deadline, at: datetime.datetime, reason: str) -> De
     """Stop a clock standing still (e.g. waiting for a fee or clarification)."""
     deadline = _lock(deadline)
     if not deadline.is_open or deadline.paused_at is not None:
-        raise ActionNotAllowed(f"The {deadline.get_kind_display().lower()} clock is not running.")
+        raise ActionNotAllowed(f"The {deadline.kind_in_sentence} clock is not running.")
     deadline.paused_at = at
     deadline.pause_reason = reason
     deadline.save(update_fields=["paused_at", "pause_reason"])
@@ -396,7 +396,7 @@ def resume_clock(*, deadline: Deadline, at: datetime.datetime) -> Deadline:
     """
     deadline = _lock(deadline)
     if deadline.paused_at is None or not deadline.is_open:
-        raise ActionNotAllowed(f"The {deadline.get_kind_display().lower()} clock is not paused.")
+        raise ActionNotAllowed(f"The {deadline.kind_in_sentence} clock is not paused.")
     calendar = deadline_calendar(deadline)
     paused_day = cal.local(deadline.paused_at).date()
     resumed_day = cal.local(at).date()
@@ -461,7 +461,7 @@ def extend_clock(
     if actor is not None and not may_manage_clocks(actor, deadline):
         raise PermissionRefused(NOT_A_MANAGER)
     if deadline.met_at is not None or deadline.cancelled_at is not None:
-        raise ActionNotAllowed(f"The {deadline.get_kind_display().lower()} clock is not running.")
+        raise ActionNotAllowed(f"The {deadline.kind_in_sentence} clock is not running.")
     if deadline.breached_at is not None or timezone.now() > deadline.due_at:
         raise ActionNotAllowed(
             "This clock has already run out: a holding reply must be sent before it is due."

@@ -451,3 +451,6 @@ def test_an_information_requests_breach_is_audited_on_the_request_and_told_to_th
     notice = Notice.objects.get(deadline=deadline, kind=NoticeKind.BREACH)
     # No handler on the request: the council's clerk is told.
     assert notice.recipients == [route.clerk.email]
+    email = next(m for m in mail.outbox if m.to == [route.clerk.email])
+    assert email.subject == f"{request.reference}: FOI response is overdue"
+    assert "The FOI response on" in email.body
