@@ -393,6 +393,9 @@ class RetentionResult:
     info_requests_by_council: dict[str, int] = field(default_factory=dict)
     register_entries: list[str] = field(default_factory=list)  # "relationship #12"
     register_entries_by_council: dict[str, int] = field(default_factory=dict)
+    inbound_emails: list[int] = field(default_factory=list)  # ids
+    # Emails per council slug; "" for those addressed to no known council.
+    inbound_emails_by_council: dict[str, int] = field(default_factory=dict)
 
 
 def retention_cutoff(council: Council, now: datetime.datetime) -> datetime.datetime:
@@ -562,19 +565,7 @@ def anonymise_case(*, case: Any, actor: Any = None) -> Any:
     )
     if apps.is_installed("inbound"):
         inbound = apps.get_model("inbound", "InboundEmail")
-        inbound.objects.filter(case=case).update(
-            raw=b"",
-            body_text=ANONYMISED,
-            subject=ANONYMISED,
-            from_name="",
-            from_address="anonymised@invalid",
-            to_addresses=[],
-            cc_addresses=[],
-            attachments=[],
-            triage_reason="",
-            sender=None,
-            about=None,
-        )
+        anonymise_inbound_emails(inbound.objects.filter(case=case))
 
     _allow_audit_rewrite(True)
     try:
@@ -756,12 +747,62 @@ def anonymise_register_entry(*, register: str, entry: Any, actor: Any = None) ->
     return entry
 
 
+ANONYMISED_ADDRESS = "anonymised@invalid"
+# Emails a person (or the gateway) has finished with that never became part of a case.
+INBOUND_DONE = ("rejected", "processed")
+
+
+def anonymise_inbound_emails(emails: QuerySet[Any]) -> int:
+    """Wipe what received emails say and who sent them; keep when, to which council, and what
+    was decided (the statistics). The emails of a case go with the case (`anonymise_case`)."""
+    return emails.update(
+        raw=b"",
+        body_text=ANONYMISED,
+        subject=ANONYMISED,
+        from_name="",
+        from_address=ANONYMISED_ADDRESS,
+        to_addresses=[],
+        cc_addresses=[],
+        attachments=[],
+        triage_reason="",
+        # A rejection must keep a reason (a constraint); the clerk's words may name people.
+        rejection_reason=models.Case(
+            models.When(rejection_reason="", then=models.Value("")),
+            default=models.Value(ANONYMISED),
+        ),
+        sender=None,
+        about=None,
+    )
+
+
+def inbound_emails_due_for_retention(*, now: datetime.datetime | None = None) -> QuerySet[Any]:
+    """Received emails that never became part of a case (rejected, or handled without one),
+    decided longer ago than their council's retention period; an email addressed to no known
+    council by the default period. Emails still waiting for triage are kept for a person."""
+    inbound = apps.get_model("inbound", "InboundEmail")
+    now = now or timezone.now()
+    default_years = Council._meta.get_field("retention_years").get_default()
+    past = Q(
+        council__isnull=True,
+        retention_from__lt=retention_cutoff(Council(retention_years=default_years), now),
+    )
+    for council in Council.objects.all():
+        past |= Q(council=council, retention_from__lt=retention_cutoff(council, now))
+    return (
+        inbound.objects.annotate(retention_from=Coalesce("decided_at", "received_at"))
+        .filter(past, case__isnull=True, status__in=INBOUND_DONE)
+        .exclude(from_address=ANONYMISED_ADDRESS)
+        .select_related("council")
+        .order_by("retention_from", "pk")
+    )
+
+
 def apply_retention(
     *, now: datetime.datetime | None = None, actor: Any = None, dry_run: bool = False
 ) -> RetentionResult:
-    """Anonymise every closed case, decided information request and finished register entry
-    past its council's retention period, one transaction each; one admin-log entry per council
-    says how many of each."""
+    """Anonymise every closed case, decided information request, finished register entry and
+    received email that never became part of a case, past its council's retention period, one
+    transaction each; one admin-log entry per council says how many of each."""
     now = now or timezone.now()
     result = RetentionResult()
     for case in cases_due_for_retention(now=now).select_related("council"):
@@ -775,6 +816,15 @@ def apply_retention(
         slug = request.council.slug
         result.info_requests.append(request.reference)
         result.info_requests_by_council[slug] = result.info_requests_by_council.get(slug, 0) + 1
+    if apps.is_installed("inbound"):
+        for email in inbound_emails_due_for_retention(now=now):
+            if not dry_run:
+                anonymise_inbound_emails(type(email).objects.filter(pk=email.pk))
+            slug = email.council.slug if email.council else ""
+            result.inbound_emails.append(email.pk)
+            result.inbound_emails_by_council[slug] = (
+                result.inbound_emails_by_council.get(slug, 0) + 1
+            )
     for register, entry in register_entries_due_for_retention(now=now):
         if not dry_run:
             anonymise_register_entry(register=register, entry=entry, actor=actor)
@@ -788,15 +838,18 @@ def apply_retention(
                 *result.by_council,
                 *result.info_requests_by_council,
                 *result.register_entries_by_council,
+                *result.inbound_emails_by_council,
             }
+            - {""}
         ):
             _log(
                 actor,
                 Council.objects.get(slug=slug),
                 f"Retention: anonymised {result.by_council.get(slug, 0)} closed case(s), "
                 f"{result.info_requests_by_council.get(slug, 0)} decided information "
-                f"request(s) and {result.register_entries_by_council.get(slug, 0)} finished "
-                "register entr(y/ies).",
+                f"request(s), {result.register_entries_by_council.get(slug, 0)} finished "
+                f"register entr(y/ies) and {result.inbound_emails_by_council.get(slug, 0)} "
+                "received email(s) that never became part of a case.",
             )
     return result
 

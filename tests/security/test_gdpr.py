@@ -217,8 +217,8 @@ def test_cases_closed_longer_than_the_council_keeps_them_are_anonymised(world):
     assert "retention policy" in anonymised.reason
     # Audited per council.
     assert (
-        "Retention: anonymised 1 closed case(s), 0 decided information request(s) and 0 "
-        "finished register entr(y/ies)."
+        "Retention: anonymised 1 closed case(s), 0 decided information request(s), 0 "
+        "finished register entr(y/ies) and 0 received email(s)"
         in LogEntry.objects.get(
             object_id=str(world.council.pk), content_type__model="council"
         ).change_message
@@ -253,12 +253,14 @@ def test_the_command_has_a_dry_run(world, capsys):
     case = _closed(world, years_ago=7)
     call_command("apply_retention", dry_run=True)
     assert (
-        "Would anonymise 1 case(s), 0 information request(s) and 0 register entr(y/ies)."
+        "Would anonymise 1 case(s), 0 information request(s), 0 register entr(y/ies) and 0 "
+        "received email(s)"
     ) in capsys.readouterr().out
     assert Case.objects.get(pk=case.pk).summary != gdpr.ANONYMISED
     call_command("apply_retention")
     assert (
-        "Anonymised 1 case(s), 0 information request(s) and 0 register entr(y/ies)."
+        "Anonymised 1 case(s), 0 information request(s), 0 register entr(y/ies) and 0 received "
+        "email(s)"
     ) in capsys.readouterr().out
     assert Case.objects.get(pk=case.pk).summary == gdpr.ANONYMISED
 
@@ -423,8 +425,8 @@ def test_decided_information_requests_past_retention_are_anonymised(cast, close,
     assert "retention policy" in anonymised.reason
     # Audited per council.
     assert (
-        "Retention: anonymised 0 closed case(s), 1 decided information request(s) and 0 "
-        "finished register entr(y/ies)."
+        "Retention: anonymised 0 closed case(s), 1 decided information request(s), 0 "
+        "finished register entr(y/ies) and 0 received email(s)"
         in LogEntry.objects.get(
             object_id=str(cast.council.pk), content_type__model="council"
         ).change_message
@@ -472,7 +474,8 @@ def test_the_dry_run_changes_no_information_request(cast, capsys):
     call_command("apply_retention", dry_run=True)
     out = capsys.readouterr().out
     assert (
-        "Would anonymise 0 case(s), 1 information request(s) and 0 register entr(y/ies)."
+        "Would anonymise 0 case(s), 1 information request(s), 0 register entr(y/ies) and 0 "
+        "received email(s)"
     ) in out
     assert f"{cast.council.slug}: 0 case(s), 1 information request(s), 0 register " in out
     after = InfoRequest.objects.get(pk=r.pk)
@@ -486,7 +489,8 @@ def test_the_dry_run_changes_no_information_request(cast, capsys):
 
     call_command("apply_retention")
     assert (
-        "Anonymised 0 case(s), 1 information request(s) and 0 register entr(y/ies)."
+        "Anonymised 0 case(s), 1 information request(s), 0 register entr(y/ies) and 0 received "
+        "email(s)"
     ) in capsys.readouterr().out
     assert InfoRequest.objects.get(pk=r.pk).description == gdpr.ANONYMISED
 
@@ -607,3 +611,70 @@ def test_a_dry_run_changes_no_register_entry(old_world):
     result = gdpr.apply_retention(now=NOW, dry_run=True)
     assert result.register_entries == [f"relationship #{relationship.pk}"]
     assert type(relationship).objects.get(pk=relationship.pk).nature.startswith("Sibling")
+
+
+# == received emails that never became part of a case ============================================
+def _email(council, *, status, decided_years_ago, case=None, number=[0]):  # noqa: B006
+    from inbound.models import InboundEmail, InboundOutcome
+
+    number[0] += 1
+    decided = NOW - datetime.timedelta(days=round(365.25 * decided_years_ago))
+    return InboundEmail.objects.create(
+        message_id=f"<retention-{number[0]}@example.org>",
+        status=status,
+        outcome=InboundOutcome.TRIAGE,
+        raw=b"From: Sam Sender <sam@example.org>\r\n\r\nAbout Cllr Jones...",
+        from_address="sam@example.org",
+        from_name="Sam Sender",
+        to_addresses=["protocol@testshire.gov.uk"],
+        subject="A complaint about Cllr Jones",
+        sent_at=decided,
+        body_text="Cllr Jones shouted at me.",
+        council=council,
+        case=case,
+        rejection_reason="Sam's third complaint this week" if status == "rejected" else "",
+        decided_at=None if status == "new" else decided,
+        source="api",
+    )
+
+
+def test_emails_that_never_became_a_case_are_anonymised_after_the_retention_period(world):
+    old = _email(world.council, status="rejected", decided_years_ago=7)
+    unaddressed = _email(None, status="processed", decided_years_ago=7)
+    recent = _email(world.council, status="rejected", decided_years_ago=5)
+    waiting = _email(world.council, status="new", decided_years_ago=10)
+    on_a_case = _email(
+        world.council, status="triaged", decided_years_ago=10, case=open_test_case(world)
+    )
+
+    result = gdpr.apply_retention(now=NOW)
+
+    assert sorted(result.inbound_emails) == sorted([old.pk, unaddressed.pk])
+    assert result.inbound_emails_by_council == {world.council.slug: 1, "": 1}
+    old.refresh_from_db()
+    assert (old.from_address, old.from_name, old.subject) == (
+        "anonymised@invalid",
+        "",
+        gdpr.ANONYMISED,
+    )
+    assert old.body_text == gdpr.ANONYMISED
+    assert bytes(old.raw) == b""
+    assert old.to_addresses == []
+    assert old.rejection_reason == gdpr.ANONYMISED
+    # The statistics stay: which council, what was decided and when.
+    assert (old.council, old.status) == (world.council, "rejected")
+    for kept in (recent, waiting, on_a_case):
+        kept.refresh_from_db()
+        assert kept.from_address == "sam@example.org"
+    assert gdpr.apply_retention(now=NOW).inbound_emails == []
+    log = LogEntry.objects.filter(object_id=str(world.council.pk)).latest("action_time")
+    assert "1 received email(s) that never became part of a case" in log.change_message
+
+
+def test_a_dry_run_lists_the_emails_and_changes_nothing(world):
+    old = _email(world.council, status="rejected", decided_years_ago=7)
+
+    assert gdpr.apply_retention(now=NOW, dry_run=True).inbound_emails == [old.pk]
+
+    old.refresh_from_db()
+    assert old.from_address == "sam@example.org"
