@@ -127,6 +127,7 @@ def _mark_and_notify_postgresql(
         set_sql, set_params = "reminded_at = %s", [now]
         # The due day in London, as `_reminder_key` writes it.
         key_sql, key_params = "to_char(timezone(%s, marked.due_at), 'YYYY-MM-DD')", [cal.LONDON.key]
+    # Names from the models' metadata and _due_filter; every value is a parameter.
     sql = f"""
         WITH claimed AS MATERIALIZED ({claim_sql}),
         marked AS (
@@ -143,7 +144,7 @@ def _mark_and_notify_postgresql(
             RETURNING id
         )
         SELECT (SELECT count(*) FROM marked), ARRAY(SELECT id FROM noticed ORDER BY id)
-    """  # noqa: S608 - names from the models' metadata and _due_filter; values are parameters
+    """  # noqa: S608  # nosec B608
     params = [*claim_params, *set_params, kind, *key_params, timezone.now(), now]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
