@@ -1,8 +1,8 @@
 """`manage.py apply_retention [--dry-run]`: anonymise closed cases, decided information
 requests, finished register entries and received emails that never became part of a case, older
-than their council's retention period (close + `Council.retention_years`), keeping the statistics (protocol_site/gdpr.py, SECURITY.md). Safe to
-run repeatedly: nothing anonymised is picked again. Beat runs it daily
-(CELERY_BEAT_SCHEDULE["apply-retention"])."""
+than their council's retention period (close + `Council.retention_years`), keeping the
+statistics (protocol_site/gdpr.py, SECURITY.md). Safe to run repeatedly: nothing anonymised is
+picked again. Beat runs it daily (CELERY_BEAT_SCHEDULE["apply-retention"])."""
 
 from __future__ import annotations
 
