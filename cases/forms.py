@@ -215,6 +215,56 @@ def _required_message(action: str) -> str:
     }.get(action, "Enter a reason")
 
 
+# -- assigning a handler by hand ------------------------------------------------------------------
+class HandlerChoiceField(PersonChoiceField):
+    """A person with their job title, their council when it is not the case's (the borrowed
+    Monitoring Officer), and a word when they handle the case already."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.council_id: int | None = None
+        self.handler_id: int | None = None
+
+    def label_from_instance(self, obj: Person) -> str:  # type: ignore[override]
+        label = super().label_from_instance(obj)
+        if self.council_id is not None and obj.council_id != self.council_id:
+            label += f" ({obj.council.name})"
+        if obj.pk == self.handler_id:
+            label += " – handling it now"
+        return label
+
+
+class AssignHandlerForm(forms.Form):
+    """Who should handle a case, and why. `services.assign_handler` decides if they may."""
+
+    person = HandlerChoiceField(
+        queryset=Person.objects.none(),
+        label="Who should handle this case?",
+        empty_label="Choose a person",
+        error_messages={
+            "required": "Select who should handle the case",
+            "invalid_choice": "Select who should handle the case",
+        },
+    )
+    reason = forms.CharField(
+        label="Why this person?",
+        help_text="This is recorded on the case's timeline. The parties to the case do not see it.",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Enter why this person should handle the case",
+            "max_length": "Why this person must be 5,000 characters or fewer",
+        },
+    )
+
+    def __init__(self, *args: Any, case: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: HandlerChoiceField = self.fields["person"]  # type: ignore[assignment]
+        field.queryset = people
+        field.council_id = case.council_id
+        field.handler_id = case.handler_id
+
+
 # -- notes --------------------------------------------------------------------------------------
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True

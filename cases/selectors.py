@@ -35,8 +35,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from clocks.models import Deadline
-from contacts.models import Council, Person, Role, RoleAssignment
-from contacts.selectors import UserGroup
+from contacts.models import Council, Person, PersonKind, Role, RoleAssignment
+from contacts.selectors import UserGroup, related_person_ids
 
 from .models import (
     Case,
@@ -192,6 +192,33 @@ def visible_events(case: Case, access: Access | None) -> list[CaseEvent]:
 def public_handler_reason(case: Case, access: Access | None) -> str:
     """Why this handler, for the case page: parties are not told (see `visible_events`)."""
     return case.handler_reason if access == Access.FULL else ""
+
+
+def handler_candidates(case: Case) -> QuerySet[Person]:
+    """Who a clerk or the MO could assign to handle `case` by hand, by name: for a dropdown.
+
+    "Officer" as routing means it: the officers of the case's council and of the council lending
+    its Monitoring Officer, and anyone holding a current role for the case's council, councillors
+    included (a parish clerk's grievance goes to the chairman, West Lavington 4.5). Never a party,
+    nobody with a declared relationship with a party (Maldon 6.2), nobody anonymised.
+    `services.assign_handler` stays the authority; this only builds a sensible list."""
+    council = case.council
+    served = {council.pk, council.monitoring_officer_council_id or council.pk}
+    parties = {case.raised_by_id, case.about_id}
+    today = timezone.localdate()
+    holds_a_role = RoleAssignment.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+        starts_on__lte=today,
+        council_id=council.pk,
+        person_id=OuterRef("pk"),
+    )
+    return (
+        Person.objects.filter(council_id__in=served, anonymised_at__isnull=True)
+        .filter(Q(kind=PersonKind.OFFICER) | Q(Exists(holds_a_role)))
+        .exclude(pk__in=parties | related_person_ids(parties))
+        .select_related("council")
+        .order_by("name", "pk")
+    )
 
 
 def _open_deadlines() -> QuerySet[Deadline]:

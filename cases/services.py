@@ -734,6 +734,18 @@ def available_transitions(
     return result
 
 
+def can_assign_handler(*, case: Case, user: User, admin_ids: set[int] | None = None) -> bool:
+    """Whether `user` may change who handles `case` now (`assign_handler` would not refuse them).
+
+    An open case only. `admin_ids` as for `available_transitions`: with it, this asks the
+    database nothing that `standing` has not already cached for the request."""
+    if case.state in CLOSED_STATES:
+        return False
+    if admin_ids is None:
+        admin_ids = administered_council_ids(user)
+    return allowed(standing(user, case, admin_ids=admin_ids), Action.ASSIGN)
+
+
 # -- notifications (called by cases.tasks) ------------------------------------------------------
 NOTIFY_PARTIES = {
     EventAction.RESPONDED,

@@ -17,5 +17,7 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    # Before the generic action path, which would take "handler" for an action and 404.
+    path("<str:reference>/handler/", views.assign_handler, name="assign_handler"),
     path("<str:reference>/<slug:action>/", views.case_action, name="action"),
 ]

@@ -35,6 +35,7 @@ from .forms import (
     ACTION_FIELDS,
     AboutForm,
     ActionForm,
+    AssignHandlerForm,
     CaseTypeForm,
     CheckAnswersForm,
     CouncilForm,
@@ -659,6 +660,9 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
             if _may_add_note(request.user, case, admin_ids)
             else None
         ),
+        "can_assign_handler": services.can_assign_handler(
+            case=case, user=request.user, admin_ids=admin_ids
+        ),
     }
 
 
@@ -747,6 +751,85 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
             "transition": transition,
             "next_step": case.next_step() if action == "escalate" and case.is_open else None,
             "has_field": action in ACTION_FIELDS,
+        },
+        status=409 if error else 200,
+    )
+
+
+# == assigning a handler by hand ================================================================
+def _assign_refusal(s: permissions.Standing, case: Case) -> str:
+    if s.is_party:
+        return f"As a party to {case.reference} you cannot change who handles it."
+    return f"Only a clerk or the Monitoring Officer can change who handles {case.reference}."
+
+
+def _closed_message(case: Case) -> str:
+    return f"{case.reference} is {case.get_state_display().lower()}: its handler cannot be changed."
+
+
+def _assign_from_form(
+    request: HttpRequest, case: Case, form: AssignHandlerForm
+) -> HttpResponse | str | None:
+    """Ask the service; a response when done (or refused), else the error for the summary."""
+    person = form.cleaned_data["person"]
+    try:
+        services.assign_handler(
+            case=case, actor=request.user, person=person, reason=form.cleaned_data["reason"]
+        )
+    except PermissionRefused as exc:
+        return _refused(request, str(exc))
+    except (ActionNotAllowed, StaleObject) as exc:
+        return _message(exc)
+    except ValidationError as exc:
+        fields = getattr(exc, "error_dict", {})
+        for name, errors in fields.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return None if fields else _message(exc)
+    messages.success(request, f"Handler changed to {person.name}")
+    return redirect("cases:detail", case.reference)
+
+
+def _candidates_hint(case: Case) -> str:
+    council = case.council
+    lender = council.monitoring_officer_council
+    lent = f" and of {lender.name} (which lends its Monitoring Officer)" if lender else ""
+    return f"Officers of {council.name}{lent}, and councillors holding a role at {council.name}."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign_handler(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _load_case(request, reference)
+    s = permissions.standing(request.user, case)
+    if not permissions.allowed(s, permissions.Action.ASSIGN):
+        return _refused(request, _assign_refusal(s, case))
+    posted = request.method == "POST"
+    form = AssignHandlerForm(
+        request.POST if posted and case.is_open else None,
+        case=case,
+        people=selectors.handler_candidates(case),
+    )
+    error = None
+    if posted and not case.is_open:
+        error = _closed_message(case)
+    elif posted and form.is_valid():
+        outcome = _assign_from_form(request, case, form)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        error = outcome
+    return render(
+        request,
+        "cases/assign_handler.html",
+        {
+            "case": case,
+            "stage": _stage_label(case),
+            "form": form,
+            "error": error,
+            "closed_message": None if case.is_open else _closed_message(case),
+            "person_hint": _candidates_hint(case),
+            "handler_reason": selectors.public_handler_reason(
+                case, selectors.case_access(request.user, case)
+            ),
         },
         status=409 if error else 200,
     )
