@@ -184,6 +184,19 @@ class RespondSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=20000)
 
 
+@extend_schema_serializer(component_name="CaseAssignHandler")
+class AssignHandlerSerializer(serializers.Serializer):
+    person = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(),
+        help_text="The person to handle the case: an officer of its council (or of the council "
+        "lending its Monitoring Officer), or a councillor holding a role there; never a party "
+        "or someone with a declared relationship with one.",
+    )
+    reason = serializers.CharField(
+        max_length=5000, help_text="Why this person: recorded on the case's timeline."
+    )
+
+
 @extend_schema_serializer(component_name="CaseResolve")
 class ResolveSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=20000)

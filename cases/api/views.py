@@ -27,6 +27,7 @@ from protocol_site.api.schema import errors as _errors
 from protocol_site.errors import PermissionRefused
 
 from .serializers import (
+    AssignHandlerSerializer,
     CaseCreateSerializer,
     CaseFilterSerializer,
     CaseSerializer,
@@ -165,3 +166,12 @@ class CaseViewSet(
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(ReopenSerializer, services.reopen_case)
+
+    @extend_schema(
+        request=AssignHandlerSerializer,
+        responses=TRANSITION_RESPONSES,
+        description="Change who handles an open case (a clerk or the Monitoring Officer).",
+    )
+    @action(detail=True, methods=["post"], url_path="handler")
+    def assign_handler(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(AssignHandlerSerializer, services.assign_handler)

@@ -455,3 +455,59 @@ def test_received_at_keeps_the_offset(world):
     ).json()
     parsed = datetime.datetime.fromisoformat(body["received_at"])
     assert parsed == datetime.datetime(2026, 7, 1, 8, 0, tzinfo=datetime.UTC)
+
+
+# -- assigning a handler by hand ----------------------------------------------------------------
+def test_a_clerk_assigns_a_handler_and_gets_the_case_back(world):
+    case = open_test_case(world)
+    officer = world["officer2"]
+
+    response = client_for(world.user("clerk")).post(
+        f"/api/cases/{case.reference}/handler/",
+        {"person": officer.pk, "reason": "Knows the planning file"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["stage"]["handler"] == {"id": officer.pk, "name": officer.name}
+    case.refresh_from_db()
+    assert (case.handler, case.handler_reason) == (officer, "Knows the planning file")
+    assert case.events.filter(action=EventAction.ASSIGNED).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"reason": "Knows the file"}, "person"),
+        ({"person": 99999999, "reason": "Knows the file"}, "person"),
+        ({"person": "officer2"}, "reason"),
+        ({"person": "councillor", "reason": "A party"}, "person"),  # the service refuses parties
+    ],
+)
+def test_assigning_a_handler_with_bad_input_is_400(world, body, field):
+    case = open_test_case(world)
+    if isinstance(body.get("person"), str):
+        body = {**body, "person": world[body["person"]].pk}
+
+    response = client_for(world.user("clerk")).post(
+        f"/api/cases/{case.pk}/handler/", body, format="json"
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()
+    case.refresh_from_db()
+    assert case.handler != world["officer2"]
+
+
+def test_assigning_a_handler_is_403_for_a_party_404_out_of_sight_409_when_closed(world):
+    case = open_test_case(world)
+    body = {"person": world["officer2"].pk, "reason": "Knows the file"}
+    url = f"/api/cases/{case.pk}/handler/"
+
+    assert client_for(world.user("councillor")).post(url, body, format="json").status_code == 403
+    assert client_for(world.user("councillor2")).post(url, body, format="json").status_code == 404
+    clerk = client_for(world.user("clerk"))
+    clerk.post(f"/api/cases/{case.pk}/resolve/", {"outcome": "Settled"}, format="json")
+    closed = clerk.post(url, body, format="json")
+    assert closed.status_code == 409
+    assert "resolved" in closed.json()["detail"]
