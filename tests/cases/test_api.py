@@ -17,11 +17,6 @@ from .factories import build_world, open_test_case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
-    return build_world()
-
-
 def client_for(user) -> APIClient:
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=user)

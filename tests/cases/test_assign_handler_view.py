@@ -13,7 +13,7 @@ from cases import selectors, services, views
 from cases.models import Case, CaseAssignment, CaseEvent, CaseType, EventAction
 from contacts.models import Role, Tier
 from contacts.selectors import UserGroup, administered_council_ids
-from tests.cases.factories import build_world, open_test_case, relate, reload
+from tests.cases.factories import open_test_case, relate, reload
 from tests.factories import (
     CouncilFactory,
     CouncillorFactory,
@@ -44,20 +44,6 @@ def option_ids(response) -> set[int]:
 
 def assigned_events(case: Case) -> int:
     return CaseEvent.objects.filter(case=case, action=EventAction.ASSIGNED).count()
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture
-def as_user(client, world):
-    def login(key: str):
-        client.force_login(world.user(key))
-        return client
-
-    return login
 
 
 @pytest.fixture

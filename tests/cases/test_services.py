@@ -25,14 +25,9 @@ from clocks.models import Deadline
 from protocol_site.errors import ActionNotAllowed, PermissionRefused, StaleObject
 from tests.factories import CouncilFactory, CouncillorFactory, OfficerFactory, RoleAssignmentFactory
 
-from .factories import build_world, open_test_case, relate, reload
+from .factories import open_test_case, relate, reload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
 
 
 def actions(case: Case) -> list[str]:

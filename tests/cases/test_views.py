@@ -24,7 +24,7 @@ from cases.models import (
 from clocks.models import Deadline
 from contacts.models import Role
 from contacts.selectors import UserGroup
-from tests.cases.factories import build_world, open_test_case, reload
+from tests.cases.factories import open_test_case, reload
 from tests.factories import CouncilFactory, OfficerFactory, make_variant, user_for
 
 pytestmark = pytest.mark.django_db
@@ -47,20 +47,6 @@ def action(case: Case, name: str) -> str:
 
 def text(response) -> str:
     return re.sub(r"\s+", " ", html.unescape(response.content.decode()))
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-@pytest.fixture
-def as_user(client, world):
-    def login(key: str):
-        client.force_login(world.user(key))
-        return client
-
-    return login
 
 
 def submit_check(client) -> tuple[str, object]:
