@@ -435,6 +435,47 @@ def resume_clock(*, deadline: Deadline, at: datetime.datetime) -> Deadline:
     return deadline
 
 
+@transaction.atomic
+def restart_clock(*, deadline: Deadline, at: datetime.datetime, reason: str) -> Deadline:
+    """Start a paused clock afresh from `at`: its whole length again, not what was left.
+
+    FOIA s.1(3): a council that reasonably asks for clarification need not comply until it has
+    it, and the 20 working days then run from its receipt (the ICO's guidance), however many
+    days had gone before the question. `original_due_at` keeps the first due day.
+    """
+    deadline = _lock(deadline)
+    if deadline.paused_at is None or not deadline.is_open:
+        raise ActionNotAllowed(f"The {deadline.kind_in_sentence} clock is not paused.")
+    calendar = deadline_calendar(deadline)
+    deadline.starts_at = at
+    deadline.due_at = cal.due_at(
+        at, length=deadline.length, working_days=deadline.working_days, calendar=calendar
+    )
+    deadline.paused_days = 0
+    deadline.paused_at = None
+    deadline.pause_reason = ""
+    _reset_reminder(deadline, calendar)
+    deadline.save(
+        update_fields=[
+            "starts_at",
+            "due_at",
+            "paused_days",
+            "paused_at",
+            "pause_reason",
+            "remind_at",
+            "reminded_at",
+        ]
+    )
+    _audit(
+        deadline,
+        action=EventAction.CLOCK_RESUMED,
+        reason=f"{reason}: the clock starts again from {_fmt_day(at)}; now due "
+        f"{_fmt_day(deadline.due_at)}",
+        data={"restarted": True, "due_at": deadline.due_at.isoformat()},
+    )
+    return deadline
+
+
 def _reset_reminder(deadline: Deadline, calendar: cal.WorkingCalendar) -> None:
     """A moved due day gets its own reminder (its Notice key is the new due day)."""
     new_remind_at = _remind_at(deadline.due_at, calendar, deadline.starts_at)

@@ -133,6 +133,13 @@ def resume_clock(*, deadline: Deadline, at: datetime.datetime) -> Deadline:
     return deadline
 
 
+def restart_clock(*, deadline: Deadline, at: datetime.datetime, reason: str) -> Deadline:
+    """The clocks app's `restart_clock`: the whole length again from `at` (FOIA s.1(3))."""
+    from clocks.services import restart_clock as restart
+
+    return restart(deadline=deadline, at=at, reason=reason)
+
+
 def meet_clock(*, deadline: Deadline, at: datetime.datetime, actor: User | None) -> Deadline:
     engine = _engine("meet_clock")
     if engine is not None:

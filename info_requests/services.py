@@ -488,7 +488,10 @@ def record_clarification(
     )
     deadline = deadlines.open_deadline(updated, ClockKind.FOI_RESPONSE)
     if deadline is not None and deadline.paused_at is not None:
-        deadlines.resume_clock(deadline=deadline, at=at)
+        # s.1(3): the 20 working days run again, whole, from the clarification's receipt.
+        deadlines.restart_clock(
+            deadline=deadline, at=at, reason="Clarification received (FOIA s.1(3))"
+        )
     return updated
 
 

@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from cases.models import ClockKind
+from clocks import calendar as cal
 from clocks.models import Deadline
 from contacts.models import Tier
 from info_requests import services
@@ -219,9 +220,9 @@ def test_stale_state_is_refused(lan):
         services.consider_member_rights(info_request=r, actor=lan.decider.user)
 
 
-def test_clarification_pauses_the_foi_clock_and_resumes_it(lan):
+def test_clarification_pauses_the_foi_clock_and_its_receipt_starts_the_20_days_again(lan):
     r = services.treat_as_foi(info_request=make_request(lan), actor=lan.mo.user)
-    due = _reload(r).deadlines.get().due_at
+    first_due = _reload(r).deadlines.get().due_at
     at = received(2026, 3, 4)
     r = services.seek_clarification(
         info_request=_reload(r), actor=lan.decider.user, question="Which car park?", at=at
@@ -229,15 +230,19 @@ def test_clarification_pauses_the_foi_clock_and_resumes_it(lan):
     assert _reload(r).deadlines.get().paused_at == at
     with pytest.raises(ActionNotAllowed):
         services.decide_foi(info_request=_reload(r), actor=lan.decider.user, outcome="disclosed")
+    clarified = received(2026, 3, 9)  # a Monday
     services.record_clarification(
-        info_request=_reload(r),
-        actor=lan.decider.user,
-        answer="Mill Lane.",
-        at=received(2026, 3, 9),
+        info_request=_reload(r), actor=lan.decider.user, answer="Mill Lane.", at=clarified
     )
     deadline = _reload(r).deadlines.get()
     assert deadline.paused_at is None
-    assert deadline.due_at > due  # three working days stood still
+    assert deadline.starts_at == clarified
+    # FOIA s.1(3): 20 whole working days from receipt of the clarification, not what was left:
+    # 10 March to 9 April 2026, passing over the UK's bank holidays (s.10(6)): St Patrick's Day
+    # (17 March, Northern Ireland), Good Friday (3 April) and Easter Monday (6 April).
+    assert cal.local(deadline.due_at).date() == datetime.date(2026, 4, 9)
+    assert deadline.original_due_at == first_due
+    assert "starts again from" in InfoRequestEvent.objects.filter(info_request=r).last().reason
 
 
 def test_withdraw_stops_clocks(lan):
