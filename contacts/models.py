@@ -181,6 +181,13 @@ class Person(models.Model):
                 condition=Q(kind="officer", ward__isnull=True) | Q(kind="councillor"),
                 name="person_officer_has_no_ward",
             ),
+            # The importer matches people by (council, key): two with one key would be ambiguous.
+            models.UniqueConstraint(
+                fields=["council", "key"],
+                condition=~Q(key=""),
+                name="person_key_unique_per_council",
+                violation_error_message="Another person of this council already has this key.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from contacts.models import Capacity, Role, Tier
 from contacts.selectors import role_holder, role_holders
@@ -169,3 +171,17 @@ def test_councillor_roles(braintree):
     assign(leader, Role.LEADER)
 
     assert role_holder(council=braintree, role=Role.LEADER, on=ON) == leader
+
+
+def test_a_persons_key_is_unique_within_a_council_but_blank_keys_may_repeat():
+    council, other = CouncilFactory(), CouncilFactory()
+    OfficerFactory(council=council, key="pat-planner")
+    OfficerFactory(council=other, key="pat-planner")  # another council's Pat
+    OfficerFactory(council=council, key="")
+    OfficerFactory(council=council, key="")
+
+    duplicate = OfficerFactory.build(council=council, key="pat-planner")
+    with pytest.raises(ValidationError, match="already has this key"):
+        duplicate.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
