@@ -110,6 +110,11 @@ def refusal(s: Standing, action: str, case: Case) -> str:
     """A sentence telling the user why they may not take `action` on `case`."""
     if action == Action.REOPEN:
         return f"Only a clerk or the Monitoring Officer can reopen {case.reference}."
+    if action == Action.ASSIGN:
+        if s.is_party:
+            return f"As a party to {case.reference} you cannot change who handles it."
+        # The handler included: choosing who handles a case is not the handler's call.
+        return f"Only a clerk or the Monitoring Officer can change who handles {case.reference}."
     if action == Action.ESCALATE and s.is_raiser and not s.parties_may_escalate:
         return (
             f"{case.council.name}'s route does not let the person who raised a case escalate it: "

@@ -757,12 +757,6 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
 
 
 # == assigning a handler by hand ================================================================
-def _assign_refusal(s: permissions.Standing, case: Case) -> str:
-    if s.is_party:
-        return f"As a party to {case.reference} you cannot change who handles it."
-    return f"Only a clerk or the Monitoring Officer can change who handles {case.reference}."
-
-
 def _closed_message(case: Case) -> str:
     return f"{case.reference} is {case.get_state_display().lower()}: its handler cannot be changed."
 
@@ -802,7 +796,7 @@ def assign_handler(request: HttpRequest, reference: str) -> HttpResponse:
     case = _load_case(request, reference)
     s = permissions.standing(request.user, case)
     if not permissions.allowed(s, permissions.Action.ASSIGN):
-        return _refused(request, _assign_refusal(s, case))
+        return _refused(request, permissions.refusal(s, permissions.Action.ASSIGN, case))
     posted = request.method == "POST"
     form = AssignHandlerForm(
         request.POST if posted and case.is_open else None,

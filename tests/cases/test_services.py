@@ -396,9 +396,22 @@ def test_assign_refuses_parties_and_relations(world, person, message):
 
 def test_assign_refused_to_a_handler(world):
     case = open_test_case(world)
-    with pytest.raises(PermissionRefused):
+    with pytest.raises(
+        PermissionRefused,
+        match=f"Only a clerk or the Monitoring Officer can change who handles {case.reference}",
+    ):
         services.assign_handler(
             case=case, actor=world.user("director"), person=world["service_head"], reason="x"
+        )
+
+
+def test_assign_refused_to_a_party_says_why(world):
+    case = open_test_case(world)
+    with pytest.raises(
+        PermissionRefused, match=f"As a party to {case.reference} you cannot change who handles"
+    ):
+        services.assign_handler(
+            case=case, actor=world.user("councillor"), person=world["service_head"], reason="x"
         )
 
 
