@@ -394,11 +394,9 @@ def resume_clock(*, deadline: Deadline, at: datetime.datetime) -> Deadline:
     Working-day clocks count the working days d with paused day < d <= resumed day; calendar-
     day clocks count plain days.
     """
-    deadline = _lock(deadline)
-    if deadline.paused_at is None or not deadline.is_open:
-        raise ActionNotAllowed(f"The {deadline.kind_in_sentence} clock is not paused.")
+    deadline, paused_at = _lock_paused(deadline)
     calendar = deadline_calendar(deadline)
-    paused_day = cal.local(deadline.paused_at).date()
+    paused_day = cal.local(paused_at).date()
     resumed_day = cal.local(at).date()
     if deadline.working_days:
         lost = cal.working_days_between(paused_day, resumed_day, calendar)
@@ -412,27 +410,12 @@ def resume_clock(*, deadline: Deadline, at: datetime.datetime) -> Deadline:
     )
     deadline.due_at = cal.end_of_day(due_day)
     deadline.paused_days += lost
-    deadline.paused_at = None
-    deadline.pause_reason = ""
-    _reset_reminder(deadline, calendar)
-    deadline.save(
-        update_fields=[
-            "due_at",
-            "paused_days",
-            "paused_at",
-            "pause_reason",
-            "remind_at",
-            "reminded_at",
-        ]
-    )
-    _audit(
+    return _run_again(
         deadline,
-        action=EventAction.CLOCK_RESUMED,
-        reason=f"Resumed after {lost} day{'s' if lost != 1 else ''}; now due "
-        f"{_fmt_day(deadline.due_at)}",
-        data={"days": lost, "due_at": deadline.due_at.isoformat()},
+        calendar,
+        reason=f"Resumed after {lost} day{'s' if lost != 1 else ''}",
+        data={"days": lost},
     )
-    return deadline
 
 
 @transaction.atomic
@@ -443,15 +426,33 @@ def restart_clock(*, deadline: Deadline, at: datetime.datetime, reason: str) -> 
     it, and the 20 working days then run from its receipt (the ICO's guidance), however many
     days had gone before the question. `original_due_at` keeps the first due day.
     """
-    deadline = _lock(deadline)
-    if deadline.paused_at is None or not deadline.is_open:
-        raise ActionNotAllowed(f"The {deadline.kind_in_sentence} clock is not paused.")
+    deadline, _ = _lock_paused(deadline)
     calendar = deadline_calendar(deadline)
     deadline.starts_at = at
     deadline.due_at = cal.due_at(
         at, length=deadline.length, working_days=deadline.working_days, calendar=calendar
     )
     deadline.paused_days = 0
+    return _run_again(
+        deadline,
+        calendar,
+        reason=f"{reason}: the clock starts again from {_fmt_day(at)}",
+        data={"restarted": True},
+    )
+
+
+def _lock_paused(deadline: Deadline) -> tuple[Deadline, datetime.datetime]:
+    """The clock, locked, and when it was paused; refused unless it is open and paused."""
+    deadline = _lock(deadline)
+    if deadline.paused_at is None or not deadline.is_open:
+        raise ActionNotAllowed(f"The {deadline.kind_in_sentence} clock is not paused.")
+    return deadline, deadline.paused_at
+
+
+def _run_again(
+    deadline: Deadline, calendar: cal.WorkingCalendar, *, reason: str, data: dict[str, Any]
+) -> Deadline:
+    """A paused clock whose new due moment is set runs again: save it and audit it."""
     deadline.paused_at = None
     deadline.pause_reason = ""
     _reset_reminder(deadline, calendar)
@@ -469,9 +470,8 @@ def restart_clock(*, deadline: Deadline, at: datetime.datetime, reason: str) -> 
     _audit(
         deadline,
         action=EventAction.CLOCK_RESUMED,
-        reason=f"{reason}: the clock starts again from {_fmt_day(at)}; now due "
-        f"{_fmt_day(deadline.due_at)}",
-        data={"restarted": True, "due_at": deadline.due_at.isoformat()},
+        reason=f"{reason}; now due {_fmt_day(deadline.due_at)}",
+        data={**data, "due_at": deadline.due_at.isoformat()},
     )
     return deadline
 
