@@ -407,15 +407,24 @@ def retention_cutoff(council: Council, now: datetime.datetime) -> datetime.datet
         return now.replace(year=now.year - years, day=28)
 
 
+def _past_retention(field: str, now: datetime.datetime) -> Q:
+    """`field` is older than its own council's retention period (one OR term per council)."""
+    past = Q(pk__in=[])
+    for council in Council.objects.all():
+        past |= Q(council=council, **{f"{field}__lt": retention_cutoff(council, now)})
+    return past
+
+
 def cases_due_for_retention(*, now: datetime.datetime | None = None) -> QuerySet[Any]:
     from cases.models import CLOSED_STATES, Case, EventAction
 
     now = now or timezone.now()
-    due = Q(pk__in=[])
-    for council in Council.objects.all():
-        due |= Q(council=council, closed_at__lt=retention_cutoff(council, now))
     return (
-        Case.objects.filter(due, state__in=list(CLOSED_STATES), closed_at__isnull=False)
+        Case.objects.filter(
+            _past_retention("closed_at", now),
+            state__in=list(CLOSED_STATES),
+            closed_at__isnull=False,
+        )
         .exclude(events__action=EventAction.ANONYMISED)
         .order_by("closed_at", "pk")
     )
@@ -443,14 +452,13 @@ def info_requests_due_for_retention(*, now: datetime.datetime | None = None) -> 
         .order_by("-at", "-pk")
         .values("at")[:1]
     )
-    due = Q(pk__in=[])
-    for council in Council.objects.all():
-        due |= Q(council=council, retention_from__lt=retention_cutoff(council, now))
     return (
         InfoRequest.objects.annotate(
             retention_from=Coalesce(Subquery(last_event), "closed_at", "received_at")
         )
-        .filter(due, state__in=list(info_request_closed_states()))
+        .filter(
+            _past_retention("retention_from", now), state__in=list(info_request_closed_states())
+        )
         .exclude(events__action=INFO_ANONYMISED_ACTION)
         .order_by("retention_from", "pk")
     )
@@ -657,7 +665,7 @@ def register_entries_due_for_retention(
     from registers.models import RegisterEvent
 
     now = now or timezone.now()
-    councils = list(Council.objects.all())
+    past = _past_retention("retention_from", now)
     due: list[tuple[str, Any]] = []
     for key, model in _register_models().items():
         events = RegisterEvent.objects.filter(register=key, object_id=OuterRef("pk"))
@@ -665,9 +673,6 @@ def register_entries_due_for_retention(
         anonymised = RegisterEvent.objects.filter(
             register=key, object_id=OuterRef("pk"), action=INFO_ANONYMISED_ACTION
         )
-        past = Q(pk__in=[])
-        for council in councils:
-            past |= Q(council=council, retention_from__lt=retention_cutoff(council, now))
         entries = (
             model._default_manager.annotate(retention_from=Subquery(last_event))
             .filter(REGISTER_FINISHED[key], past)
@@ -782,15 +787,17 @@ def inbound_emails_due_for_retention(*, now: datetime.datetime | None = None) ->
     inbound = apps.get_model("inbound", "InboundEmail")
     now = now or timezone.now()
     default_years = Council._meta.get_field("retention_years").get_default()
-    past = Q(
+    unaddressed = Q(
         council__isnull=True,
         retention_from__lt=retention_cutoff(Council(retention_years=default_years), now),
     )
-    for council in Council.objects.all():
-        past |= Q(council=council, retention_from__lt=retention_cutoff(council, now))
     return (
         inbound.objects.annotate(retention_from=Coalesce("decided_at", "received_at"))
-        .filter(past, case__isnull=True, status__in=INBOUND_DONE)
+        .filter(
+            _past_retention("retention_from", now) | unaddressed,
+            case__isnull=True,
+            status__in=INBOUND_DONE,
+        )
         .exclude(from_address=ANONYMISED_ADDRESS)
         .select_related("council")
         .order_by("retention_from", "pk")
@@ -801,8 +808,9 @@ def apply_retention(
     *, now: datetime.datetime | None = None, actor: Any = None, dry_run: bool = False
 ) -> RetentionResult:
     """Anonymise every closed case, decided information request, finished register entry and
-    received email that never became part of a case, past its council's retention period, one
-    transaction each; one admin-log entry per council says how many of each."""
+    received email that never became part of a case, past its council's retention period: one
+    transaction per case, request or entry (their chains are re-sealed), one UPDATE for the
+    emails; one admin-log entry per council says how many of each."""
     now = now or timezone.now()
     result = RetentionResult()
     for case in cases_due_for_retention(now=now).select_related("council"):
@@ -817,14 +825,16 @@ def apply_retention(
         result.info_requests.append(request.reference)
         result.info_requests_by_council[slug] = result.info_requests_by_council.get(slug, 0) + 1
     if apps.is_installed("inbound"):
-        for email in inbound_emails_due_for_retention(now=now):
-            if not dry_run:
-                anonymise_inbound_emails(type(email).objects.filter(pk=email.pk))
+        emails = inbound_emails_due_for_retention(now=now)
+        for email in emails:
             slug = email.council.slug if email.council else ""
             result.inbound_emails.append(email.pk)
             result.inbound_emails_by_council[slug] = (
                 result.inbound_emails_by_council.get(slug, 0) + 1
             )
+        if not dry_run and result.inbound_emails:
+            # No chain to re-seal: one UPDATE for them all.
+            anonymise_inbound_emails(emails.model.objects.filter(pk__in=result.inbound_emails))
     for register, entry in register_entries_due_for_retention(now=now):
         if not dry_run:
             anonymise_register_entry(register=register, entry=entry, actor=actor)
