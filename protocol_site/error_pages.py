@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from rest_framework.exceptions import NotFound
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -13,8 +14,8 @@ def _is_api(request: HttpRequest) -> bool:
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
-        # The shape of every other API error (DRF's {"detail": ...}, api-contract.md).
-        return JsonResponse({"detail": "Not found."}, status=404)
+        # The body DRF gives every other API 404 ({"detail": ...}, api-contract.md).
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
     return defaults.page_not_found(request, exception)
 
 

@@ -17,13 +17,9 @@ import os
 DEFAULT_THRESHOLD = 50_000
 
 
-def tune_garbage_collector(threshold: int | None = None) -> tuple[int, int, int]:
+def tune_garbage_collector() -> tuple[int, int, int]:
     """Set the youngest generation's threshold ($PYTHON_GC_THRESHOLD; 0 keeps CPython's)."""
-    value = (
-        threshold
-        if threshold is not None
-        else int(os.environ.get("PYTHON_GC_THRESHOLD", DEFAULT_THRESHOLD))
-    )
+    value = int(os.environ.get("PYTHON_GC_THRESHOLD", DEFAULT_THRESHOLD))
     if value > 0:
         _, older, oldest = gc.get_threshold()
         gc.set_threshold(value, older, oldest)
