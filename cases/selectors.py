@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from clocks.models import Deadline
 from contacts.models import Council, Person, PersonKind, Role, RoleAssignment
-from contacts.selectors import UserGroup, related_person_ids
+from contacts.selectors import UserGroup, held_on, related_person_ids
 
 from .models import (
     Case,
@@ -205,12 +205,8 @@ def handler_candidates(case: Case) -> QuerySet[Person]:
     council = case.council
     served = {council.pk, council.monitoring_officer_council_id or council.pk}
     parties = {case.raised_by_id, case.about_id}
-    today = timezone.localdate()
     holds_a_role = RoleAssignment.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
-        starts_on__lte=today,
-        council_id=council.pk,
-        person_id=OuterRef("pk"),
+        held_on(timezone.localdate()), council_id=council.pk, person_id=OuterRef("pk")
     )
     return (
         Person.objects.filter(council_id__in=served, anonymised_at__isnull=True)

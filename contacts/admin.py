@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from .models import (
     RoleAssignment,
     Ward,
 )
+from .selectors import held_on
 
 
 class CurrentFilter(admin.SimpleListFilter):
@@ -29,8 +30,7 @@ class CurrentFilter(admin.SimpleListFilter):
         return [("yes", "Held today"), ("no", "Ended or not started")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        today = timezone.localdate()
-        current = Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        current = held_on(timezone.localdate())
         if self.value() == "yes":
             return queryset.filter(current)
         if self.value() == "no":

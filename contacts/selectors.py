@@ -48,7 +48,8 @@ class Holding:
         return " ".join(parts)
 
 
-def _current(on: datetime.date) -> Q:
+def held_on(on: datetime.date) -> Q:
+    """Role assignments (or anything dated `starts_on`/`ends_on`) in force on the day `on`."""
     return Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
 
 
@@ -80,7 +81,7 @@ def role_holders(
         roles.append(deputy)
     councils = role_councils(council, role)
     assignments = (
-        RoleAssignment.objects.filter(_current(on), role__in=roles, council__in=councils)
+        RoleAssignment.objects.filter(held_on(on), role__in=roles, council__in=councils)
         .select_related("person__council", "council")
         .order_by("starts_on", "pk")
     )
@@ -120,7 +121,7 @@ def role_holder(*, council: Council, role: str, on: datetime.date | None = None)
 
 def current_roles(person: Person, on: datetime.date | None = None) -> QuerySet[RoleAssignment]:
     on = on or _today()
-    return person.role_assignments.filter(_current(on)).select_related("council")
+    return person.role_assignments.filter(held_on(on)).select_related("council")
 
 
 def person_for(user: User | AnonymousUser) -> Person | None:
@@ -143,7 +144,7 @@ def served_councils(person: Person, on: datetime.date | None = None) -> QuerySet
     """`monitoring_officer_council_ids` as a lazy queryset, to embed in another query."""
     on = on or _today()
     direct = RoleAssignment.objects.filter(
-        _current(on),
+        held_on(on),
         person=person,
         role__in=[Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER],
     ).values("council_id")

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clocks.models import Deadline
 from contacts.models import DEPUTY_ROLE, Council, Role, RoleAssignment
-from contacts.selectors import UserGroup, monitoring_officer_council_ids, person_for
+from contacts.selectors import UserGroup, held_on, monitoring_officer_council_ids, person_for
 
 from .models import InfoRequest, InfoRequestEvent, InformationPolicy
 
@@ -20,10 +20,6 @@ User = AuthUser | AnonymousUser
 
 # The policy fields naming a role that takes part in deciding a request.
 POLICY_ROLE_FIELDS = ("decider_role", "need_to_know_role", "dispute_role", "review_role")
-
-
-def _current(on: datetime.date) -> Q:
-    return Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
 
 
 def held_roles(user: User, council: Council, on: datetime.date | None = None) -> set[str]:
@@ -34,7 +30,7 @@ def held_roles(user: User, council: Council, on: datetime.date | None = None) ->
         return set()
     on = on or timezone.localdate()
     roles: set[str] = set()
-    for role, council_id in RoleAssignment.objects.filter(_current(on), person=person).values_list(
+    for role, council_id in RoleAssignment.objects.filter(held_on(on), person=person).values_list(
         "role", "council_id"
     ):
         if council_id == council.pk:
@@ -76,7 +72,7 @@ def visible_info_requests_for(user: User) -> QuerySet[InfoRequest]:
     mo_councils = monitoring_officer_council_ids(person, on)
     if mo_councils:
         visible |= Q(council_id__in=mo_councils)
-    for role, council_id in RoleAssignment.objects.filter(_current(on), person=person).values_list(
+    for role, council_id in RoleAssignment.objects.filter(held_on(on), person=person).values_list(
         "role", "council_id"
     ):
         by_policy = Q()

@@ -26,6 +26,7 @@ from contacts.models import (
 )
 from contacts.selectors import (
     administered_council_ids,
+    held_on,
     monitoring_officer_council_ids,
     person_for,
     role_holders,
@@ -54,17 +55,13 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _current(on: datetime.date) -> Q:
-    return Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
-
-
 def held_role_council_ids(
     person: Person, roles: list[str], on: datetime.date | None = None
 ) -> set[int]:
     """Councils for which `person` currently holds any of `roles`."""
     on = on or _today()
     return set(
-        RoleAssignment.objects.filter(_current(on), person=person, role__in=roles).values_list(
+        RoleAssignment.objects.filter(held_on(on), person=person, role__in=roles).values_list(
             "council_id", flat=True
         )
     )
