@@ -155,6 +155,30 @@ def _form_page(request: HttpRequest, form: Any, **context: Any) -> HttpResponse:
     )
 
 
+def _draft_form(
+    request: HttpRequest,
+    variant: ProtocolVariant,
+    form: Any,
+    save: Callable[[], T],
+    then: Callable[[T], tuple[str, str]],
+    **page: Any,
+) -> HttpResponse:
+    """An edit page of a draft route: `_submit` the form, or show it (again) with the texts in
+    `page` (captioned with the draft unless `page` says otherwise), going back to the route."""
+    done = _submit(request, form, save, then)
+    if done is not None:
+        return done
+    page.setdefault("caption", f"{variant.council.name}: version {variant.version} (draft)")
+    return _form_page(
+        request,
+        form,
+        council=variant.council,
+        variant=variant,
+        back=_variant_url(variant),
+        **page,
+    )
+
+
 # -- lists --------------------------------------------------------------------------------------
 @login_required
 @require_GET
@@ -269,25 +293,16 @@ def edit_details(request: HttpRequest, variant: ProtocolVariant) -> HttpResponse
     form = VariantDetailsForm(
         request.POST or None, instance=ProtocolVariant.objects.get(pk=variant.pk)
     )
-    done = _submit(
+    return _draft_form(
         request,
+        variant,
         form,
         lambda: vs.update_variant_details(
             variant=variant, actor=request.user, data=form.cleaned_data
         ),
         lambda _: ("Route details saved.", _variant_url(variant)),
-    )
-    if done is not None:
-        return done
-    return _form_page(
-        request,
-        form,
-        council=variant.council,
-        variant=variant,
         title="Route details",
-        caption=f"{variant.council.name}: version {variant.version} (draft)",
         button="Save",
-        back=_variant_url(variant),
     )
 
 
@@ -299,24 +314,15 @@ def _taken_states(variant: ProtocolVariant, exclude: int | None = None) -> dict[
 @require_http_methods(["GET", "POST"])
 def add_step(request: HttpRequest, variant: ProtocolVariant) -> HttpResponse:
     form = StepForm(request.POST or None, taken_states=_taken_states(variant))
-    done = _submit(
+    return _draft_form(
         request,
+        variant,
         form,
         lambda: vs.add_step(variant=variant, actor=request.user, data=form.cleaned_data),
         lambda step: (f"Step {step.position} added: {step.label}", _step_url(variant, step)),
-    )
-    if done is not None:
-        return done
-    return _form_page(
-        request,
-        form,
-        council=variant.council,
-        variant=variant,
         title="Add a step",
-        caption=f"{variant.council.name}: version {variant.version} (draft)",
         intro="The new step goes at the end of the ladder; move it up afterwards.",
         button="Add the step",
-        back=_variant_url(variant),
     )
 
 
@@ -328,23 +334,14 @@ def edit_step(request: HttpRequest, variant: ProtocolVariant, step_pk: int) -> H
     form = StepForm(
         request.POST or None, initial=initial, taken_states=_taken_states(variant, step.pk)
     )
-    done = _submit(
+    return _draft_form(
         request,
+        variant,
         form,
         lambda: vs.update_step(step=step, actor=request.user, data=form.cleaned_data),
         lambda _: (f"Step {step.position} saved.", _step_url(variant, step)),
-    )
-    if done is not None:
-        return done
-    return _form_page(
-        request,
-        form,
-        council=variant.council,
-        variant=variant,
         title=f"Change step {step.position}",
-        caption=f"{variant.council.name}: version {variant.version} (draft)",
         button="Save the step",
-        back=_variant_url(variant),
     )
 
 
@@ -379,24 +376,16 @@ def add_clock(request: HttpRequest, variant: ProtocolVariant, step_pk: int) -> H
         taken_kinds={c.kind for c in step.clocks.all()},
         step_position=step.position,
     )
-    done = _submit(
+    return _draft_form(
         request,
+        variant,
         form,
         lambda: vs.add_clock(step=step, actor=request.user, data=form.cleaned_data),
         lambda _: (f"Clock added to step {step.position}.", _step_url(variant, step)),
-    )
-    if done is not None:
-        return done
-    return _form_page(
-        request,
-        form,
-        council=variant.council,
-        variant=variant,
         title=f"Add a clock to step {step.position}",
         caption=step.label,
         intro="The clock starts when a case reaches this step.",
         button="Add the clock",
-        back=_variant_url(variant),
     )
 
 
@@ -418,23 +407,15 @@ def edit_clock(
         taken_kinds={c.kind for c in step.clocks.all() if c.pk != clock.pk},
         step_position=step.position,
     )
-    done = _submit(
+    return _draft_form(
         request,
+        variant,
         form,
         lambda: vs.update_clock(clock=clock, actor=request.user, data=form.cleaned_data),
         lambda _: (f"Clock on step {step.position} saved.", _step_url(variant, step)),
-    )
-    if done is not None:
-        return done
-    return _form_page(
-        request,
-        form,
-        council=variant.council,
-        variant=variant,
         title=f"Change a clock on step {step.position}",
         caption=step.label,
         button="Save the clock",
-        back=_variant_url(variant),
     )
 
 
