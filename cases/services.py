@@ -33,7 +33,12 @@ from guardian.shortcuts import assign_perm
 
 from clocks.services import meet_clocks, start_step_clocks, stop_open_clocks
 from contacts.models import Council, Person
-from contacts.selectors import administered_council_ids, related_person_ids, role_holders
+from contacts.selectors import (
+    Holding,
+    administered_council_ids,
+    related_person_ids,
+    role_holders,
+)
 from protocol_site.errors import ActionNotAllowed, PermissionRefused, StaleObject
 
 from . import routing
@@ -113,20 +118,28 @@ def _next_reference(council: Council, year: int) -> str:
     return f"{council.reference_prefix}-{year}-{counter.last:04d}"
 
 
-def _candidates(case: Case, step: VariantStep) -> list[routing.Candidate]:
-    candidates: list[routing.Candidate] = []
-    for role in routing.roles_to_consult(step.handler_role):
-        for holding in role_holders(council=case.council, role=role):
-            candidates.append(
-                routing.Candidate(
-                    person_id=holding.person.pk,
-                    name=holding.person.name,
-                    role=holding.role,
-                    title=holding.person.job_title if holding.role == role else "",
-                    is_deputy=holding.is_deputy,
-                )
+def routing_candidates(
+    *, council: Council, handler_role: str, on: datetime.date | None = None
+) -> list[tuple[Holding, routing.Candidate]]:
+    """The role holders `routing.choose_handler` weighs for a step, in the order it consults
+    them, each with the holding it came from (the variant preview shows it)."""
+    pairs: list[tuple[Holding, routing.Candidate]] = []
+    for role in routing.roles_to_consult(handler_role):
+        for holding in role_holders(council=council, role=role, on=on):
+            candidate = routing.Candidate(
+                person_id=holding.person.pk,
+                name=holding.person.name,
+                role=holding.role,
+                title=holding.person.job_title if holding.role == role else "",
+                is_deputy=holding.is_deputy,
             )
-    return candidates
+            pairs.append((holding, candidate))
+    return pairs
+
+
+def _candidates(case: Case, step: VariantStep) -> list[routing.Candidate]:
+    pairs = routing_candidates(council=case.council, handler_role=step.handler_role)
+    return [candidate for _, candidate in pairs]
 
 
 def route_handler(case: Case, step: VariantStep) -> routing.Decision:

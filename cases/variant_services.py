@@ -827,20 +827,11 @@ def preview_variant(
     related = related_person_ids(party_ids, on=on) if party_ids else set()
     rows: list[PreviewStep] = []
     for step in variant.steps.prefetch_related("clocks").order_by("position"):
+        pairs = services.routing_candidates(council=council, handler_role=step.handler_role, on=on)
         holdings: dict[int, Holding] = {}
-        candidates: list[routing.Candidate] = []
-        for role in routing.roles_to_consult(step.handler_role):
-            for holding in role_holders(council=council, role=role, on=on):
-                holdings.setdefault(holding.person.pk, holding)
-                candidates.append(
-                    routing.Candidate(
-                        person_id=holding.person.pk,
-                        name=holding.person.name,
-                        role=holding.role,
-                        title=holding.person.job_title if holding.role == role else "",
-                        is_deputy=holding.is_deputy,
-                    )
-                )
+        for holding, _ in pairs:
+            holdings.setdefault(holding.person.pk, holding)
+        candidates = [candidate for _, candidate in pairs]
         decision = routing.choose_handler(
             handler_role=step.handler_role,
             candidates=candidates,
