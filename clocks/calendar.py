@@ -4,8 +4,14 @@ Rules (Maldon 2.2 and FOIA s.10):
 - A working day is Monday to Friday, not a bank holiday, and not one of the council's own
   closure days. The all-UK calendar (FOIA s.10(6)) treats a bank holiday in any part of the UK
   as non-working, and ignores a council's own closures.
-- Day 1 is the first working day after the day of receipt. A receipt at or after 17:00, or on a
-  non-working day, is treated as received on the next working day.
+- The day of receipt is the calendar date in Europe/London of the moment received, whatever the
+  day or hour (FOIA s.10(1) and (6): time runs from "the day on which the public authority
+  receives the request"; Berend v ICO and LB Richmond, EA/2006/0049-50: a day is the whole
+  calendar day, with no office-hours cut-off). Day 1 is the first working day after it, so a
+  request received on Saturday 14 March has Monday 16 March as day 1.
+- Only where a council chose an office-hours cut-off for its own, non-statutory clocks
+  (`cutoff`), a receipt at or after the cut-off, or on a non-working day, counts as received
+  on the next working day.
 - Calendar-day clocks ("within seven days", Maldon 2.2) count plain days from the day of
   receipt, as written: no adjustment for weekends, holidays or the hour of receipt.
 - A deadline falls due at the end of its due day in Europe/London, so BST changes are right:
@@ -24,7 +30,6 @@ import holidays
 
 LONDON = ZoneInfo("Europe/London")
 WORKING_DAY_STARTS = datetime.time(9, 0)
-WORKING_DAY_ENDS = datetime.time(17, 0)
 ONE_DAY = datetime.timedelta(days=1)
 # A guard against a calendar with no working days at all (e.g. a closure every day).
 MAX_SEARCH_DAYS = 366 * 3
@@ -94,13 +99,23 @@ def next_working_day(day: datetime.date, calendar: WorkingCalendar) -> datetime.
     raise ValueError("The calendar has no working day in the next three years.")
 
 
-def effective_receipt_date(
-    received_at: datetime.datetime, calendar: WorkingCalendar
+def receipt_date(
+    received_at: datetime.datetime,
+    calendar: WorkingCalendar,
+    *,
+    cutoff: datetime.time | None = None,
 ) -> datetime.date:
-    """The working day a receipt counts as received on."""
+    """The day a receipt counts as received on: day 1 is the first working day after it.
+
+    Without a cut-off (the law, and the default): the Europe/London date of the moment received,
+    whatever the day or hour. With a council's office-hours `cutoff`: a receipt at or after it,
+    or on a non-working day, counts as received on the next working day.
+    """
     moment = local(received_at)
     day = moment.date()
-    if not calendar.is_working_day(day) or moment.time() >= WORKING_DAY_ENDS:
+    if cutoff is None:
+        return day
+    if not calendar.is_working_day(day) or moment.time() >= cutoff:
         return next_working_day(day, calendar)
     return day
 
@@ -160,11 +175,14 @@ def due_date(
     length: int,
     working_days: bool,
     calendar: WorkingCalendar,
+    cutoff: datetime.time | None = None,
 ) -> datetime.date:
+    """The due day. `cutoff` (a council's office hours) moves working-day clocks only."""
     if length < 1:
         raise ValueError("A clock runs for at least one day.")
     if working_days:
-        return working_days_after(effective_receipt_date(received_at, calendar), length, calendar)
+        start = receipt_date(received_at, calendar, cutoff=cutoff)
+        return working_days_after(start, length, calendar)
     return local(received_at).date() + datetime.timedelta(days=length)
 
 
@@ -174,10 +192,71 @@ def due_at(
     length: int,
     working_days: bool,
     calendar: WorkingCalendar,
+    cutoff: datetime.time | None = None,
 ) -> datetime.datetime:
     return end_of_day(
-        due_date(received_at, length=length, working_days=working_days, calendar=calendar)
+        due_date(
+            received_at,
+            length=length,
+            working_days=working_days,
+            calendar=calendar,
+            cutoff=cutoff,
+        )
     )
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day:%A %-d %B %Y}"
+
+
+def counting_text(
+    received_at: datetime.datetime,
+    *,
+    length: int,
+    working_days: bool,
+    calendar: WorkingCalendar,
+    cutoff: datetime.time | None = None,
+    paused_days: int = 0,
+) -> str:
+    """How a due day was counted, in words a member or a handler can check with a calendar.
+
+    "Received Saturday 14 March 2026; day 1 is Monday 16 March 2026; day 20, the due day, is
+    Friday 10 April 2026."
+    """
+    moment = local(received_at)
+    received = moment.date()
+    parts = [f"Received {_day(received)}"]
+    if not working_days:
+        due = received + datetime.timedelta(days=length)
+        parts.append(
+            f"{length} calendar day{'s' if length != 1 else ''} later is {_day(due)}, "
+            "whatever the day of the week"
+        )
+        if paused_days:
+            due += datetime.timedelta(days=paused_days)
+            parts.append(f"{paused_days} paused day{'s' if paused_days != 1 else ''} added")
+        return "; ".join(parts) + "."
+    start = receipt_date(received_at, calendar, cutoff=cutoff)
+    if start != received:
+        parts[0] = f"Received {_day(received)} at {moment:%H:%M}"
+        parts.append(
+            f"the council counts receipts at or after {cutoff:%H:%M} or on a non-working day "
+            f"as received on the next working day, {_day(start)}"
+        )
+    day_one = next_working_day(start, calendar)
+    due = working_days_after(start, length, calendar)
+    parts.append(f"day 1 is {_day(day_one)}")
+    if length > 1:
+        parts.append(f"day {length}, the due day, is {_day(due)}")
+    else:
+        parts[-1] += ", the due day"
+    if paused_days:
+        due = shift_due_date(due, paused_days, working_days=True, calendar=calendar)
+        parts.append(
+            f"{paused_days} working day{'s' if paused_days != 1 else ''} paused moved it to "
+            f"{_day(due)}"
+        )
+    return "; ".join(parts) + "."
 
 
 def shift_due_date(

@@ -51,8 +51,9 @@ WORKING_DAY_CASES = [
         "2026-12-23",
         "17:30",
         3,
-        "2026-12-31",
-        id="eng-xmas-after-17:00: Wed 23 17:30 counts as Thu 24; d1 Tue 29, d3 Thu 31",
+        "2026-12-30",
+        id="eng-xmas-at-17:30: received Wed 23 (no cut-off, FOIA s.10(1)); d1 Thu 24, "
+        "Fri 25 hol, wknd, Mon 28 hol; d2 Tue 29, d3 Wed 30",
     ),
     pytest.param(
         "england",
@@ -83,8 +84,9 @@ WORKING_DAY_CASES = [
         "2026-12-25",
         "10:00",
         1,
-        "2026-12-30",
-        id="eng-received-on-christmas: counts as Tue 29 (next working day); d1 Wed 30",
+        "2026-12-29",
+        id="eng-received-on-christmas: received Fri 25 (a holiday still counts as the day of "
+        "receipt); wknd, Mon 28 hol; d1 Tue 29",
     ),
     # --- Easter 2026 (Good Friday 3 Apr, Easter Monday 6 Apr except Scotland) --------------------
     pytest.param(
@@ -256,16 +258,16 @@ WORKING_DAY_CASES = [
         "2026-11-25",
         "17:00",
         1,
-        "2026-11-27",
-        id="eng-17:00-is-after-hours: counts as Thu 26; d1 Fri 27",
+        "2026-11-26",
+        id="eng-17:00-is-still-that-day: received Wed 25 (Berend: the whole day); d1 Thu 26",
     ),
     pytest.param(
         "england",
         "2026-11-28",
         "10:00",
         1,
-        "2026-12-01",
-        id="eng-saturday: Sat 28 counts as Mon 30; d1 Tue 1 Dec",
+        "2026-11-30",
+        id="eng-saturday: received Sat 28 (FOIA s.10(6)); d1 Mon 30 Nov",
     ),
     pytest.param(
         "england",
