@@ -97,6 +97,15 @@ class ProtocolVariant(models.Model):
         default=False,
         help_text="Maldon 1.2: warn when an informal note uses words like 'investigation'.",
     )
+    office_hours_cutoff = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="Optional, for the council's own working-day clocks only: a concern received "
+        "at or after this time, or on a weekend, bank holiday or closure day, counts as "
+        "received on the next working day, so its clock ends a working day later. Never "
+        "applies to FOI or internal-review clocks (FOIA s.10(1) and (6)). Leave empty to count "
+        "from the day it arrived.",
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -170,6 +179,21 @@ class ClockUnit(models.TextChoices):
 class ClockCalendar(models.TextChoices):
     COUNCIL = "council", "The council's nation, plus its closure days"
     ALL_UK = "all_uk", "All-UK (a bank holiday anywhere in the UK; FOIA s.10)"
+
+
+# Statutory clocks: their day of receipt is fixed by law (FOIA s.10(1) and (6)), so a council's
+# office-hours cut-off never applies to them.
+STATUTORY_CLOCK_KINDS = frozenset({ClockKind.FOI_RESPONSE, ClockKind.INTERNAL_REVIEW})
+
+
+def office_hours_cutoff_applies(*, kind: str, unit: str, calendar: str) -> bool:
+    """Whether a variant's office-hours cut-off may move a clock of this kind: the council's
+    own working-day clocks only, never FOI or internal-review ones or the all-UK calendar."""
+    return (
+        kind not in STATUTORY_CLOCK_KINDS
+        and unit == ClockUnit.WORKING_DAYS
+        and calendar != ClockCalendar.ALL_UK
+    )
 
 
 class ClockRule(models.Model):

@@ -74,6 +74,10 @@ class Deadline(models.Model):
     # A ClockCalendar value ("council" or "all_uk").
     calendar = models.CharField(max_length=20)
     step_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The council's office-hours cut-off in force when the clock started (a variant setting for
+    # its own, non-statutory working-day clocks). Empty: the day of receipt is the London date
+    # received, whatever the hour (FOIA s.10(1) and (6); Berend v ICO, EA/2006/0049-50).
+    receipt_cutoff = models.TimeField(null=True, blank=True)
     starts_at = models.DateTimeField()
     due_at = models.DateTimeField()
     original_due_at = models.DateTimeField()

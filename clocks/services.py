@@ -31,6 +31,7 @@ from cases.models import (
     ClockUnit,
     EventAction,
     VariantStep,
+    office_hours_cutoff_applies,
 )
 from contacts.models import Council
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
@@ -72,6 +73,32 @@ def _owner_council(deadline: Deadline) -> Council:
 
 def deadline_calendar(deadline: Deadline) -> cal.WorkingCalendar:
     return council_calendar(_owner_council(deadline), deadline.calendar)
+
+
+def owner_calendar(deadline: Deadline) -> cal.WorkingCalendar:
+    """`deadline_calendar`, cached on the owner (case or request) a page's clocks share: the
+    council's closure days are read once per page or API answer, not once per clock."""
+    owner: Any = deadline.owner
+    cache: dict[str, cal.WorkingCalendar] | None = getattr(owner, "_working_calendars", None)
+    if cache is None:
+        cache = {}
+        owner._working_calendars = cache
+    if deadline.calendar not in cache:
+        cache[deadline.calendar] = deadline_calendar(deadline)
+    return cache[deadline.calendar]
+
+
+def counting_text(deadline: Deadline, calendar: cal.WorkingCalendar | None = None) -> str:
+    """How the clock's due day was counted, in words ("Received Saturday 14 March 2026; day 1 is
+    Monday 16 March 2026; ..."). A holding reply's new date is shown beside it, not here."""
+    return cal.counting_text(
+        deadline.starts_at,
+        length=deadline.length,
+        working_days=deadline.working_days,
+        calendar=calendar or owner_calendar(deadline),
+        cutoff=deadline.receipt_cutoff,
+        paused_days=deadline.paused_days,
+    )
 
 
 def _remind_at(
@@ -164,10 +191,17 @@ def _create_deadline(
     calendar_region: str,
     started_at: datetime.datetime,
     step_position: int | None = None,
+    receipt_cutoff: datetime.time | None = None,
 ) -> Deadline:
     council = case.council if case is not None else info_request.council  # type: ignore[union-attr]
     calendar = council_calendar(council, calendar_region)
-    due = cal.due_at(started_at, length=length, working_days=working_days, calendar=calendar)
+    due = cal.due_at(
+        started_at,
+        length=length,
+        working_days=working_days,
+        calendar=calendar,
+        cutoff=receipt_cutoff,
+    )
     return Deadline.objects.create(
         case=case,
         info_request=info_request,
@@ -177,6 +211,7 @@ def _create_deadline(
         working_days=working_days,
         calendar=calendar_region,
         step_position=step_position,
+        receipt_cutoff=receipt_cutoff,
         starts_at=started_at,
         due_at=due,
         original_due_at=due,
@@ -192,8 +227,10 @@ def start_step_clocks(
 
     An `only_channel` clock starts only for that channel (Maldon 2.2: the three-working-day
     acknowledgement is for emailed concerns). Idempotent: a clock of the same kind already
-    running for this step is not started twice.
+    running for this step is not started twice. The variant's office-hours cut-off, if it has
+    one, moves its own working-day clocks only, never a statutory one.
     """
+    variant_cutoff = case.variant.office_hours_cutoff
     deadlines = []
     running = set(
         Deadline.objects.filter(
@@ -214,6 +251,13 @@ def start_step_clocks(
             calendar_region=rule.calendar,
             started_at=started_at,
             step_position=step.position,
+            receipt_cutoff=(
+                variant_cutoff
+                if office_hours_cutoff_applies(
+                    kind=rule.kind, unit=rule.unit, calendar=rule.calendar
+                )
+                else None
+            ),
         )
         _audit(
             deadline,
@@ -430,7 +474,11 @@ def restart_clock(*, deadline: Deadline, at: datetime.datetime, reason: str) -> 
     calendar = deadline_calendar(deadline)
     deadline.starts_at = at
     deadline.due_at = cal.due_at(
-        at, length=deadline.length, working_days=deadline.working_days, calendar=calendar
+        at,
+        length=deadline.length,
+        working_days=deadline.working_days,
+        calendar=calendar,
+        cutoff=deadline.receipt_cutoff,
     )
     deadline.paused_days = 0
     return _run_again(
@@ -539,17 +587,23 @@ def extend_clock(
 # -- recomputing (closure days or a clock rule changed) -------------------------------------------
 
 
-def _recompute(deadline: Deadline, calendar: cal.WorkingCalendar) -> bool:
+def recounted_due_at(deadline: Deadline, calendar: cal.WorkingCalendar) -> datetime.datetime:
+    """The due moment the clock's rule gives from `starts_at`, plus the days it stood still."""
     due_day = cal.due_date(
         deadline.starts_at,
         length=deadline.length,
         working_days=deadline.working_days,
         calendar=calendar,
+        cutoff=deadline.receipt_cutoff,
     )
     due_day = cal.shift_due_date(
         due_day, deadline.paused_days, working_days=deadline.working_days, calendar=calendar
     )
-    due = cal.end_of_day(due_day)
+    return cal.end_of_day(due_day)
+
+
+def _recompute(deadline: Deadline, calendar: cal.WorkingCalendar) -> bool:
+    due = recounted_due_at(deadline, calendar)
     if due == deadline.due_at:
         return False
     previous = deadline.due_at
@@ -565,6 +619,7 @@ def _recompute(deadline: Deadline, calendar: cal.WorkingCalendar) -> bool:
             "length",
             "working_days",
             "calendar",
+            "receipt_cutoff",
         ]
     )
     _audit(
@@ -626,6 +681,8 @@ def recompute_clocks_for_rule(rule: ClockRule) -> int:
         deadline.length = rule.length
         deadline.working_days = rule.unit == ClockUnit.WORKING_DAYS
         deadline.calendar = rule.calendar
+        if not office_hours_cutoff_applies(kind=rule.kind, unit=rule.unit, calendar=rule.calendar):
+            deadline.receipt_cutoff = None
         changed += _recompute(deadline, deadline_calendar(deadline))
     return changed
 

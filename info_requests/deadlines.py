@@ -13,6 +13,7 @@ The clock engine (`clocks.services`) owns Deadline rows and writes their audit e
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -24,10 +25,22 @@ from clocks import calendar as cal
 from clocks.models import Deadline
 
 from .audit import record_event
-from .models import InfoEventAction, InfoRequest
+from .models import InfoEventAction, InfoRequest, InfoRequestState
 
 FOI_WORKING_DAYS = 20
 INTERNAL_REVIEW_WORKING_DAYS = 20
+# The decider is reminded at 09:00 on this working day after receipt while nobody has chosen a
+# route: half the 20 working days an FOI reply would have (issue #21).
+FOI_DECISION_REMINDER_WORKING_DAY = 10
+# Nobody has yet provided the information or chosen "handle as FOI".
+UNDECIDED_STATES = frozenset(
+    {
+        InfoRequestState.RECEIVED,
+        InfoRequestState.DETERMINING,
+        InfoRequestState.REFUSED,
+        InfoRequestState.DISPUTED,
+    }
+)
 KIND_LABELS = dict(ClockKind.choices)
 User = AuthUser | AnonymousUser
 
@@ -44,6 +57,46 @@ def _all_uk() -> cal.WorkingCalendar:
 
 def _fmt(moment: datetime.datetime) -> str:
     return f"{cal.local(moment):%A %-d %B %Y}"
+
+
+@dataclass(frozen=True)
+class FoiIfHandled:
+    """When an FOI reply would be due for a request nobody has decided yet, and why."""
+
+    due_at: datetime.datetime
+    counted: str
+    reminder_at: datetime.datetime | None
+    reminder_sent_at: datetime.datetime | None
+
+
+def foi_due_if_handled(received_at: datetime.datetime) -> datetime.datetime:
+    """FOIA s.10(1): the twentieth working day after the day of receipt, all-UK calendar."""
+    return cal.due_at(received_at, length=FOI_WORKING_DAYS, working_days=True, calendar=_all_uk())
+
+
+def foi_decision_reminder_at(received_at: datetime.datetime) -> datetime.datetime:
+    """09:00 on working day 10 after receipt (all-UK calendar): half an FOI reply's time."""
+    calendar = _all_uk()
+    day = cal.working_days_after(
+        cal.receipt_date(received_at, calendar), FOI_DECISION_REMINDER_WORKING_DAY, calendar
+    )
+    return cal.start_of_day(day)
+
+
+def foi_if_handled(info_request: InfoRequest) -> FoiIfHandled | None:
+    """The would-be FOI date, shown from the moment a request is logged until a route is
+    chosen (the statutory clock runs from receipt whatever the council decides first)."""
+    if info_request.state not in UNDECIDED_STATES or info_request.received_at is None:
+        return None
+    received_at = info_request.received_at
+    return FoiIfHandled(
+        due_at=foi_due_if_handled(received_at),
+        counted=cal.counting_text(
+            received_at, length=FOI_WORKING_DAYS, working_days=True, calendar=_all_uk()
+        ),
+        reminder_at=info_request.foi_reminder_at,
+        reminder_sent_at=info_request.foi_reminder_sent_at,
+    )
 
 
 def _audit(deadline: Deadline, action: str, reason: str, actor: User | None = None) -> None:

@@ -261,6 +261,11 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
     dispute_reason = models.TextField(blank=True)
     dispute_decided_at = models.DateTimeField(null=True, blank=True)
 
+    # FOIA s.10(1): if it is handled as an FOI request, the 20 working days already run from
+    # receipt, so the decider is reminded while the request is undecided (issue #21).
+    foi_reminder_at = models.DateTimeField(null=True, blank=True)
+    foi_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
     # Lancaster 8.8: handled as an FOI request.
     foi_started_at = models.DateTimeField(null=True, blank=True)
     legal_advice = models.TextField(blank=True)
@@ -285,7 +290,14 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-received_at", "-pk"]
-        indexes = [models.Index(fields=["council", "state", "-received_at"])]
+        indexes = [
+            models.Index(fields=["council", "state", "-received_at"]),
+            models.Index(
+                fields=["foi_reminder_at"],
+                name="info_request_foi_reminder_due",
+                condition=Q(foi_reminder_at__isnull=False, foi_reminder_sent_at__isnull=True),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(state="provided")
@@ -313,6 +325,14 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def foi_if_handled(self) -> Any:
+        """While nobody has chosen a route: when an FOI reply would be due (FOIA s.10(1)).
+        An `info_requests.deadlines.FoiIfHandled`, or None once the route is chosen."""
+        from .deadlines import foi_if_handled
+
+        return foi_if_handled(self)
 
     @property
     def is_resource_paused(self) -> bool:

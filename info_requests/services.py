@@ -124,6 +124,7 @@ def create_info_request(
         reasons=reasons,
         decider=role_holder(council=council, role=policy.decider_role, on=received_at.date()),
         created_by=actor if actor.is_authenticated else None,
+        foi_reminder_at=deadlines.foi_decision_reminder_at(received_at),
     )
     info_request.save()
     for text in items:

@@ -3,12 +3,13 @@
 - `{{ deadline|working_days_left }}`: working days to the due day (0 on it, negative overdue).
 - `{{ deadline|countdown }}`: the same as words ("3 working days left", "1 working day overdue").
 - `{% clock_status_tag deadline %}`: a GOV.UK tag (running / met / overdue / paused / stopped).
+- `{{ deadline|counted }}`: how the due day was counted ("Received Saturday 14 March 2026; day 1
+  is Monday 16 March 2026; ...").
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -33,16 +34,17 @@ STATUS_TAGS = {
 def _calendar(deadline: Deadline) -> cal.WorkingCalendar:
     # Cached on the owner (case or request), which a page's clocks share: the council's
     # closure days are read once per page, not once per clock (issue #10 query budget).
-    owner: Any = deadline.owner
-    cache: dict[str, cal.WorkingCalendar] | None = getattr(owner, "_working_calendars", None)
-    if cache is None:
-        cache = {}
-        owner._working_calendars = cache
-    if deadline.calendar not in cache:
-        from clocks.services import deadline_calendar
+    from clocks.services import owner_calendar
 
-        cache[deadline.calendar] = deadline_calendar(deadline)
-    return cache[deadline.calendar]
+    return owner_calendar(deadline)
+
+
+@register.filter
+def counted(deadline: Deadline) -> str:
+    """How the due day was counted, in words (issue #21)."""
+    from clocks.services import counting_text
+
+    return counting_text(deadline, _calendar(deadline))
 
 
 @register.filter

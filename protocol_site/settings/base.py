@@ -164,6 +164,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
     },
     "apply-retention": {"task": "protocol_site.tasks.apply_retention", "schedule": 86400.0},
+    # Issue #21: remind a request's decider before the FOI date while no route is chosen.
+    "remind-undecided-info-requests": {
+        "task": "info_requests.tasks.remind_undecided_requests",
+        "schedule": 300.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

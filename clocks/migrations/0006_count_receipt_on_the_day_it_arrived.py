@@ -1,0 +1,43 @@
+"""Issue #21: recount running working-day clocks from the day their receipt arrived.
+
+The work is in `clocks.receipt_correction` (it writes each change's audit row through the
+owners' hash-chained audit trails). A database with no running working-day clock, such as a
+fresh one, skips it without touching the current models.
+"""
+
+import sys
+
+from django.db import migrations
+
+
+def count_receipt_on_the_day_it_arrived(apps, schema_editor):
+    Deadline = apps.get_model("clocks", "Deadline")
+    running = Deadline.objects.filter(
+        met_at__isnull=True,
+        breached_at__isnull=True,
+        cancelled_at__isnull=True,
+        extended_to__isnull=True,
+        working_days=True,
+    )
+    if not running.exists():
+        return 0
+    from clocks.receipt_correction import correct_running_deadlines
+
+    moved = correct_running_deadlines()
+    sys.stdout.write(
+        f"\n  Issue #21: {moved} running deadline{'s' if moved != 1 else ''} moved "
+        "(receipt counted on the day it arrived).\n"
+    )
+    return moved
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("clocks", "0005_deadline_receipt_cutoff"),
+        ("cases", "0007_variant_office_hours_cutoff"),
+        ("info_requests", "0003_foi_decision_reminder"),
+    ]
+
+    operations = [
+        migrations.RunPython(count_receipt_on_the_day_it_arrived, migrations.RunPython.noop),
+    ]
