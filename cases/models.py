@@ -98,6 +98,7 @@ class ProtocolVariant(models.Model):
         help_text="Maldon 1.2: warn when an informal note uses words like 'investigation'.",
     )
     office_hours_cutoff = models.TimeField(
+        "office-hours cut-off",
         null=True,
         blank=True,
         help_text="Optional, for the council's own working-day clocks only: a concern received "

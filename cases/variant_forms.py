@@ -77,6 +77,7 @@ class VariantDetailsForm(forms.ModelForm):
             "parties_may_escalate",
             "auto_acknowledge",
             "informal_wording_check",
+            "office_hours_cutoff",
         ]
         labels = {
             "title": "Title of the route",
@@ -84,8 +85,25 @@ class VariantDetailsForm(forms.ModelForm):
             "parties_may_escalate": "The person who raised a case may escalate it themself",
             "auto_acknowledge": "Send the emailed-concern acknowledgement automatically",
             "informal_wording_check": "Warn when informal notes use words like “investigation”",
+            "office_hours_cutoff": "Office-hours cut-off (optional)",
         }
-        error_messages = {"title": {"required": "Enter a title for the route"}}
+        help_texts = {
+            "office_hours_cutoff": "For example, 17:00. Leave empty to count every clock from "
+            "the day a concern arrives, as the law counts FOI requests. If you set a time, a "
+            "concern received at or after it, or on a weekend, bank holiday or closure day, "
+            "counts as received on the next working day, so your own working-day clocks (such as "
+            "the acknowledgement) end a working day later. It never applies to FOI or "
+            "internal-review clocks, or to clocks on the all-UK calendar.",
+        }
+        widgets = {
+            "office_hours_cutoff": forms.TimeInput(
+                format="%H:%M", attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}
+            ),
+        }
+        error_messages = {
+            "title": {"required": "Enter a title for the route"},
+            "office_hours_cutoff": {"invalid": "Enter the cut-off as a time, like 17:00"},
+        }
 
 
 class StepForm(forms.Form):

@@ -363,6 +363,7 @@ def start_draft(
         parties_may_escalate=source.parties_may_escalate if source else True,
         auto_acknowledge=source.auto_acknowledge if source else False,
         informal_wording_check=source.informal_wording_check if source else False,
+        office_hours_cutoff=source.office_hours_cutoff if source else None,
     )
     copied = _copy_steps(source, draft) if source is not None else 0
     if source is None:
@@ -397,6 +398,7 @@ DETAIL_FIELDS = (
     "parties_may_escalate",
     "auto_acknowledge",
     "informal_wording_check",
+    "office_hours_cutoff",
 )
 
 
@@ -773,6 +775,8 @@ def _detail_text(variant: ProtocolVariant, name: str) -> str:
     value = getattr(variant, name)
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, datetime.time):
+        return f"{value:%H:%M}"
     return str(value) or "None"
 
 

@@ -111,7 +111,14 @@ VARIANT_SCHEMA = _obj(
         "informal_wording_check": {"type": "boolean"},
         # A ladder with no rung has no end: at least one step.
         "steps": {"type": "array", "items": STEP_SCHEMA, "minItems": 1},
-    }
+    },
+    # Issue #21: "HH:MM", or null for none (counting from the day a concern arrives).
+    {
+        "office_hours_cutoff": {
+            "type": ["string", "null"],
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        }
+    },
 )
 
 SCHEMA: dict[str, Any] = {
@@ -551,6 +558,8 @@ def _import_variant_row(
         "informal_wording_check",
     ):
         setattr(variant, field, row[field])
+    cutoff = row.get("office_hours_cutoff")
+    variant.office_hours_cutoff = datetime.time.fromisoformat(cutoff) if cutoff else None
     return variant if _save(variant, path, errors) else None
 
 
@@ -790,6 +799,9 @@ def export_council(council: Council) -> dict[str, Any]:
                 "parties_may_escalate": v.parties_may_escalate,
                 "auto_acknowledge": v.auto_acknowledge,
                 "informal_wording_check": v.informal_wording_check,
+                "office_hours_cutoff": (
+                    f"{v.office_hours_cutoff:%H:%M}" if v.office_hours_cutoff else None
+                ),
                 "steps": [_export_step(s) for s in v.ordered_steps()],
             }
             for v in variants

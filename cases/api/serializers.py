@@ -54,10 +54,19 @@ class DeadlineSerializer(serializers.ModelSerializer):
     breached = serializers.SerializerMethodField()
     paused = serializers.SerializerMethodField()
     status = serializers.CharField(read_only=True)
+    counted = serializers.SerializerMethodField(
+        help_text="How the due day was counted, in words: 'Received Saturday 14 March 2026; "
+        "day 1 is Monday 16 March 2026; ...'"
+    )
 
     class Meta:
         model = Deadline
-        fields = ["kind", "due_at", "met_at", "breached", "paused", "status"]
+        fields = ["kind", "due_at", "met_at", "breached", "paused", "status", "counted"]
+
+    def get_counted(self, obj: Deadline) -> str:
+        from clocks.services import counting_text
+
+        return counting_text(obj)
 
     def get_breached(self, obj: Deadline) -> bool:
         return obj.breached_at is not None

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='protocolvariant',
             name='office_hours_cutoff',
-            field=models.TimeField(blank=True, help_text="Optional, for the council's own working-day clocks only: a concern received at or after this time, or on a weekend, bank holiday or closure day, counts as received on the next working day, so its clock ends a working day later. Never applies to FOI or internal-review clocks (FOIA s.10(1) and (6)). Leave empty to count from the day it arrived.", null=True),
+            field=models.TimeField(blank=True, verbose_name='office-hours cut-off', help_text="Optional, for the council's own working-day clocks only: a concern received at or after this time, or on a weekend, bank holiday or closure day, counts as received on the next working day, so its clock ends a working day later. Never applies to FOI or internal-review clocks (FOIA s.10(1) and (6)). Leave empty to count from the day it arrived.", null=True),
         ),
     ]

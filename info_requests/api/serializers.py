@@ -40,16 +40,31 @@ class AwareDateTimeField(serializers.DateTimeField):
 class InfoDeadlineSerializer(serializers.ModelSerializer):
     breached = serializers.SerializerMethodField()
     paused = serializers.SerializerMethodField()
+    counted = serializers.SerializerMethodField(
+        help_text="How the due day was counted, in words: 'Received Saturday 14 March 2026; "
+        "day 1 is Monday 16 March 2026; ...'"
+    )
 
     class Meta:
         model = Deadline
-        fields = ["kind", "starts_at", "due_at", "met_at", "breached", "paused"]
+        fields = ["kind", "starts_at", "due_at", "met_at", "breached", "paused", "counted"]
+
+    def get_counted(self, obj: Deadline) -> str:
+        from clocks.services import counting_text
+
+        return counting_text(obj)
 
     def get_breached(self, obj: Deadline) -> bool:
         return obj.breached_at is not None
 
     def get_paused(self, obj: Deadline) -> bool:
         return obj.paused_at is not None
+
+
+class FoiIfHandledSerializer(serializers.Serializer):
+    due_at = serializers.DateTimeField()
+    counted = serializers.CharField()
+    reminder_at = serializers.DateTimeField(allow_null=True)
 
 
 class InfoHistorySerializer(serializers.ModelSerializer):
@@ -92,6 +107,10 @@ class InfoRequestSerializer(serializers.ModelSerializer):
     history = InfoHistorySerializer(many=True, read_only=True, source="events")
     items = InfoRequestedItemSerializer(many=True, read_only=True)
     route = serializers.SerializerMethodField()
+    foi_due_if_handled = serializers.SerializerMethodField(
+        help_text="While no route is chosen: when an FOI reply would be due (FOIA s.10(1)), "
+        "with how it was counted. Null once the request is provided or handled as FOI."
+    )
 
     class Meta:
         model = InfoRequest
@@ -115,8 +134,16 @@ class InfoRequestSerializer(serializers.ModelSerializer):
             "resource_paused_at",
             "items",
             "deadlines",
+            "foi_due_if_handled",
             "history",
         ]
+
+    @extend_schema_field(FoiIfHandledSerializer(allow_null=True))
+    def get_foi_due_if_handled(self, obj: InfoRequest) -> dict[str, Any] | None:
+        foi = obj.foi_if_handled
+        if foi is None:
+            return None
+        return FoiIfHandledSerializer(foi).data  # type: ignore[return-value]
 
     @extend_schema_field(
         serializers.ChoiceField(choices=["public", "s100f", "need_to_know", "foi"], allow_null=True)
