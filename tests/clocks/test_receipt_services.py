@@ -176,3 +176,27 @@ def test_restarting_a_clock_counts_from_the_day_the_clarification_arrived():
     )
     # Received Sat 14 Mar: as the table above, d20 Wed 15 Apr.
     assert due_day(deadline) == "2026-04-15"
+
+
+def test_the_case_page_and_the_api_say_how_each_date_was_counted(client):
+    from rest_framework.test import APIClient
+
+    route = make_route()
+    case = make_case(route, channel=Channel.EMAIL, received_at=at("2026-03-14"))
+    client.force_login(route.clerk.user)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert (
+        "Received Saturday 14 March 2026; day 1 is Monday 16 March 2026; day 3, the due day, "
+        "is Wednesday 18 March 2026." in page
+    )
+    assert (
+        "Received Saturday 14 March 2026; 7 calendar days later is Saturday 21 March 2026, "
+        "whatever the day of the week." in page
+    )
+    api = APIClient()
+    api.force_authenticate(route.clerk.user)
+    body = api.get(f"/api/cases/{case.pk}/").json()
+    counted = {d["kind"]: d["counted"] for d in body["deadlines"]}
+    assert counted["acknowledgement"].startswith(
+        "Received Saturday 14 March 2026; day 1 is Monday 16 March 2026"
+    )
