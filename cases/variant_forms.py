@@ -95,15 +95,18 @@ class VariantDetailsForm(forms.ModelForm):
             "the acknowledgement) end a working day later. It never applies to FOI or "
             "internal-review clocks, or to clocks on the all-UK calendar.",
         }
-        widgets = {
-            "office_hours_cutoff": forms.TimeInput(
-                format="%H:%M", attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}
-            ),
-        }
+        widgets = {"office_hours_cutoff": forms.TimeInput(format="%H:%M")}
         error_messages = {
             "title": {"required": "Enter a title for the route"},
             "office_hours_cutoff": {"invalid": "Enter the cut-off as a time, like 17:00"},
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "17:00", as the hint asks for it, rather than the time's "17:00:00".
+        cutoff = self.initial.get("office_hours_cutoff")
+        if cutoff is not None and hasattr(cutoff, "strftime"):
+            self.initial["office_hours_cutoff"] = cutoff.strftime("%H:%M")
 
 
 class StepForm(forms.Form):

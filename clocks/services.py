@@ -88,6 +88,18 @@ def owner_calendar(deadline: Deadline) -> cal.WorkingCalendar:
     return cache[deadline.calendar]
 
 
+def shared_calendar(
+    deadline: Deadline, cache: dict[tuple[int, str], cal.WorkingCalendar]
+) -> cal.WorkingCalendar:
+    """`deadline_calendar`, kept in `cache` per council and region: an API list of many cases
+    of one council reads its closure days once, not once per case."""
+    owner: Any = deadline.owner
+    key = (owner.council_id, deadline.calendar)
+    if key not in cache:
+        cache[key] = deadline_calendar(deadline)
+    return cache[key]
+
+
 def counting_text(deadline: Deadline, calendar: cal.WorkingCalendar | None = None) -> str:
     """How the clock's due day was counted, in words ("Received Saturday 14 March 2026; day 1 is
     Monday 16 March 2026; ..."). A holding reply's new date is shown beside it, not here."""

@@ -64,9 +64,10 @@ class DeadlineSerializer(serializers.ModelSerializer):
         fields = ["kind", "due_at", "met_at", "breached", "paused", "status", "counted"]
 
     def get_counted(self, obj: Deadline) -> str:
-        from clocks.services import counting_text
+        from clocks.services import counting_text, shared_calendar
 
-        return counting_text(obj)
+        cache = self.context.setdefault("working_calendars", {})
+        return counting_text(obj, shared_calendar(obj, cache))
 
     def get_breached(self, obj: Deadline) -> bool:
         return obj.breached_at is not None

@@ -50,9 +50,10 @@ class InfoDeadlineSerializer(serializers.ModelSerializer):
         fields = ["kind", "starts_at", "due_at", "met_at", "breached", "paused", "counted"]
 
     def get_counted(self, obj: Deadline) -> str:
-        from clocks.services import counting_text
+        from clocks.services import counting_text, shared_calendar
 
-        return counting_text(obj)
+        cache = self.context.setdefault("working_calendars", {})
+        return counting_text(obj, shared_calendar(obj, cache))
 
     def get_breached(self, obj: Deadline) -> bool:
         return obj.breached_at is not None

@@ -109,3 +109,13 @@ def test_the_cutoff_survives_export_and_import(world):
     config_io.import_council(exported)
     variant.refresh_from_db()
     assert variant.office_hours_cutoff == datetime.time(17, 0)
+
+
+def test_the_editor_shows_a_saved_cutoff_as_hours_and_minutes(client, draft, council_admin):
+    vs.update_variant_details(
+        variant=draft, actor=council_admin, data={"office_hours_cutoff": datetime.time(17, 0)}
+    )
+    client.force_login(council_admin)
+    form = client.get(url("details", draft)).content.decode()
+    assert 'value="17:00"' in form
+    assert "govuk-input--width-5" in form
