@@ -200,3 +200,23 @@ def test_the_case_page_and_the_api_say_how_each_date_was_counted(client):
     assert counted["acknowledgement"].startswith(
         "Received Saturday 14 March 2026; day 1 is Monday 16 March 2026"
     )
+
+
+def test_the_dashboard_rows_and_the_holding_reply_page_say_how_the_date_was_counted(client):
+    from django.template.loader import render_to_string
+
+    route = make_route()
+    case = make_case(route, channel=Channel.EMAIL, received_at=at("2026-03-14"))
+    ack = case.deadlines.get(kind=ClockKind.ACKNOWLEDGEMENT)
+    html = render_to_string(
+        "clocks/includes/deadline_table.html",
+        {"rows": [ack], "caption": "Due this week", "table_id": "t", "empty": ""},
+    )
+    assert "Received Saturday 14 March 2026; day 1 is Monday 16 March 2026" in html
+    response = case.deadlines.get(kind=ClockKind.RESPONSE)
+    Deadline.objects.filter(pk=response.pk).update(
+        due_at=datetime.datetime(2099, 1, 1, tzinfo=LONDON)
+    )
+    client.force_login(route.clerk.user)
+    page = client.get(f"/clocks/{response.pk}/holding-reply/").content.decode()
+    assert "Received Saturday 14 March 2026; 7 calendar days later is Saturday 21 March" in page
