@@ -799,8 +799,11 @@ def export_council(council: Council) -> dict[str, Any]:
                 "parties_may_escalate": v.parties_may_escalate,
                 "auto_acknowledge": v.auto_acknowledge,
                 "informal_wording_check": v.informal_wording_check,
-                "office_hours_cutoff": (
-                    f"{v.office_hours_cutoff:%H:%M}" if v.office_hours_cutoff else None
+                # Written only when set: most councils count from the day of arrival.
+                **(
+                    {"office_hours_cutoff": f"{v.office_hours_cutoff:%H:%M}"}
+                    if v.office_hours_cutoff
+                    else {}
                 ),
                 "steps": [_export_step(s) for s in v.ordered_steps()],
             }

@@ -63,9 +63,9 @@ class InfoDeadlineSerializer(serializers.ModelSerializer):
 
 
 class FoiIfHandledSerializer(serializers.Serializer):
-    due_at = serializers.DateTimeField()
-    counted = serializers.CharField()
-    reminder_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(read_only=True)
+    counted = serializers.CharField(read_only=True)
+    reminder_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class InfoHistorySerializer(serializers.ModelSerializer):
