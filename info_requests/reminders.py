@@ -52,7 +52,9 @@ def recipients(info_request: InfoRequest) -> list[str]:
     return emails
 
 
-def build_message(info_request: InfoRequest, to: list[str]) -> EmailMultiAlternatives:
+def build_message(
+    info_request: InfoRequest, to: list[str], now: datetime.datetime
+) -> EmailMultiAlternatives:
     due = cal.local(foi_due_if_handled(info_request.received_at))
     path = reverse("info_requests:detail", kwargs={"reference": info_request.reference})
     context = {
@@ -62,6 +64,8 @@ def build_message(info_request: InfoRequest, to: list[str]) -> EmailMultiAlterna
         "due": due,
         "received": cal.local(info_request.received_at),
         "link": settings.SITE_URL.rstrip("/") + path,
+        # A request logged late may already be past the date an FOI reply was due.
+        "passed": due < now,
     }
     message = EmailMultiAlternatives(
         subject=f"{info_request.reference}: an FOI reply would be due {due:%-d %B %Y}",
@@ -106,7 +110,7 @@ def remind_one(*, info_request_id: int, now: datetime.datetime) -> bool:
         sent = info_request.state in UNDECIDED_STATES
         to = recipients(info_request) if sent else []
         if sent and to:
-            build_message(info_request, to).send()
+            build_message(info_request, to, now).send()
         # Mark it either way, so the sweep does not come back to it.
         InfoRequest.objects.filter(pk=info_request.pk).update(foi_reminder_sent_at=now)
         if not sent:

@@ -85,6 +85,7 @@ def test_the_decider_is_reminded_once_while_the_request_is_undecided(lan):
     assert reminders.remind_undecided_requests(now=REMINDER) == 1
     assert [m.to for m in mail.outbox] == [[lan.decider.email]]
     assert "Wednesday 15 April 2026" in mail.outbox[0].body
+    assert "half that time has gone" in mail.outbox[0].body
     assert r.reference in mail.outbox[0].subject
     r.refresh_from_db()
     assert r.foi_reminder_sent_at == REMINDER
@@ -129,3 +130,17 @@ def test_the_api_gives_the_would_be_date_and_how_it_was_counted(lan):
     assert body["deadlines"][0]["counted"].startswith(
         "Received Saturday 14 March 2026; day 1 is Monday 16 March 2026"
     )
+
+
+def test_the_beat_runs_the_reminder_task(lan, settings):
+    from info_requests.tasks import remind_undecided_requests
+
+    entry = settings.CELERY_BEAT_SCHEDULE["remind-undecided-info-requests"]
+    assert entry["task"] == remind_undecided_requests.name
+    r = make_request(lan, received_at=SATURDAY)  # its reminder moment has long passed
+    mail.outbox.clear()
+    assert remind_undecided_requests() == 1
+    assert mail.outbox[0].to == [lan.decider.email]
+    assert "that day has passed, so choose its route now" in mail.outbox[0].body
+    r.refresh_from_db()
+    assert r.foi_reminder_sent_at is not None
