@@ -1,8 +1,8 @@
 """Issue #21: recount running working-day clocks from the day their receipt arrived.
 
-The work is in `clocks.receipt_correction` (it writes each change's audit row through the
-owners' hash-chained audit trails). A database with no running working-day clock, such as a
-fresh one, skips it without touching the current models.
+The work is in `clocks.receipt_correction`, on this migration's historical models: each change
+is an audit row appended to its owner's hash-chained trail. A database with no running
+working-day clock, such as a fresh one, has nothing to do.
 """
 
 import sys
@@ -23,7 +23,7 @@ def count_receipt_on_the_day_it_arrived(apps, schema_editor):
         return 0
     from clocks.receipt_correction import correct_running_deadlines
 
-    moved = correct_running_deadlines()
+    moved = correct_running_deadlines(apps)
     sys.stdout.write(
         f"\n  Issue #21: {moved} running deadline{'s' if moved != 1 else ''} moved "
         "(receipt counted on the day it arrived).\n"
@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
         ("clocks", "0005_deadline_receipt_cutoff"),
         ("cases", "0007_variant_office_hours_cutoff"),
         ("info_requests", "0003_foi_decision_reminder"),
+        ("contacts", "0004_person_key_unique_per_council"),
     ]
 
     operations = [
