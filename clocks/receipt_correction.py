@@ -80,15 +80,15 @@ def _audit(apps: Any, deadline: Any, *, reason: str, data: dict[str, Any]) -> No
     from cases.models import CaseEvent
     from info_requests.models import InfoRequestEvent
 
+    live: type[CaseEvent] | type[InfoRequestEvent]
     if deadline.case_id:
         label, live, chain = ("cases", "CaseEvent"), CaseEvent, {"case_id": deadline.case_id}
     else:
         label, live = ("info_requests", "InfoRequestEvent"), InfoRequestEvent
         chain = {"info_request_id": deadline.info_request_id}
-    Event = apps.get_model(*label)
-    previous = (
-        Event.objects.filter(**chain).order_by("-at", "-pk").values_list("hash", flat=True).first()
-    )
+    event_model = apps.get_model(*label)
+    latest = event_model.objects.filter(**chain).order_by("-at", "-pk")
+    previous = latest.values_list("hash", flat=True).first()
     fields = {
         **chain,
         "at": timezone.now(),
@@ -103,7 +103,7 @@ def _audit(apps: Any, deadline: Any, *, reason: str, data: dict[str, Any]) -> No
     }
     # The live model only computes the hash (no query): the row is written historically.
     digest = live(**fields).compute_hash()
-    Event.objects.create(**fields, hash=digest)
+    event_model.objects.create(**fields, hash=digest)
 
 
 def correct_deadline(apps: Any, deadline_id: int) -> bool:
@@ -114,13 +114,13 @@ def correct_deadline(apps: Any, deadline_id: int) -> bool:
         owner_ids = Deadline.objects.filter(pk=deadline_id).values("case_id", "info_request_id")
         owner = owner_ids.get()
         if owner["case_id"]:
-            Owner = apps.get_model("cases", "Case")
+            owner_model = apps.get_model("cases", "Case")
             owner_id = owner["case_id"]
         else:
-            Owner = apps.get_model("info_requests", "InfoRequest")
+            owner_model = apps.get_model("info_requests", "InfoRequest")
             owner_id = owner["info_request_id"]
         council_id = (
-            Owner.objects.select_for_update()
+            owner_model.objects.select_for_update()
             .filter(pk=owner_id)
             .values_list("council_id", flat=True)
             .get()
