@@ -144,3 +144,32 @@ def test_the_beat_runs_the_reminder_task(lan, settings):
     assert "that day has passed, so choose its route now" in mail.outbox[0].body
     r.refresh_from_db()
     assert r.foi_reminder_sent_at is not None
+
+
+def test_undecided_requests_logged_before_the_reminder_existed_get_one(lan):
+    """info_requests.0004: only where an FOI reply would still be due."""
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    from info_requests.deadlines import foi_decision_reminder_at
+
+    recent = make_request(lan, received_at=timezone.now() - datetime.timedelta(days=1))
+    old = make_request(lan, received_at=SATURDAY)
+    decided = make_request(lan, received_at=timezone.now() - datetime.timedelta(days=1))
+    services.treat_as_foi(info_request=decided, actor=lan.mo.user)
+    InfoRequest.objects.update(foi_reminder_at=None)
+    name = "0004_fill_foi_decision_reminders"
+    migration = importlib.import_module(f"info_requests.migrations.{name}")
+    state = MigrationExecutor(connection).loader.project_state(
+        ("info_requests", name), at_end=False
+    )
+    migration.fill(state.apps, None)
+    recent.refresh_from_db()
+    old.refresh_from_db()
+    decided.refresh_from_db()
+    assert recent.foi_reminder_at == foi_decision_reminder_at(recent.received_at)
+    assert old.foi_reminder_at is None
+    assert decided.foi_reminder_at is None
