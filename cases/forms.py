@@ -335,3 +335,19 @@ class NoteForm(forms.Form):
 
 
 __all__ = ["CaseType"]
+
+
+class ConciliatorForm(forms.Form):
+    """West Lavington 4.1: who conciliates, a person or body outside the council."""
+
+    conciliator = forms.CharField(
+        label="Who is conciliating?",
+        help_text="An appropriate third party outside the council: for example the Monitoring "
+        "Officer of the district or unitary council, or an independent person from the Society "
+        "of Local Council Clerks (West Lavington 4.1-4.2).",
+        max_length=200,
+        error_messages={
+            "required": "Enter the person or body conciliating",
+            "max_length": "The conciliator must be 200 characters or fewer",
+        },
+    )

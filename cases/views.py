@@ -38,6 +38,7 @@ from .forms import (
     AssignHandlerForm,
     CaseTypeForm,
     CheckAnswersForm,
+    ConciliatorForm,
     CouncilForm,
     NoteForm,
     RaisedByForm,
@@ -644,6 +645,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "stage": _stage_label(case),
         # Parties are not told why a handler was chosen: it can name a declared relationship.
         "handler_reason": selectors.public_handler_reason(case, access),
+        "panel": case.panel() if case.is_open else [],
         "ladder": _ladder(case),
         "deadlines": list(case.deadlines.all()),
         "clocks_template": _clocks_template(),
@@ -663,6 +665,10 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "can_assign_handler": services.can_assign_handler(
             case=case, user=request.user, admin_ids=admin_ids
         ),
+        # West Lavington 4.1-4.2 (a parish protocol drawn from the national model): offered on
+        # a parish's cases, or wherever a conciliator is already recorded.
+        "can_record_conciliator": (case.council.is_parish or bool(case.conciliator))
+        and services.can_record_conciliator(case=case, user=request.user, admin_ids=admin_ids),
     }
 
 
@@ -825,6 +831,47 @@ def assign_handler(request: HttpRequest, reference: str) -> HttpResponse:
                 case, selectors.case_access(request.user, case)
             ),
         },
+        status=409 if error else 200,
+    )
+
+
+# == conciliation by a third party (West Lavington 4.1) ==========================================
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_conciliator(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _load_case(request, reference)
+    s = permissions.standing(request.user, case)
+    if not permissions.allowed(s, permissions.Action.RECORD_CONCILIATOR):
+        return _refused(
+            request, permissions.refusal(s, permissions.Action.RECORD_CONCILIATOR, case)
+        )
+    posted = request.method == "POST"
+    form = ConciliatorForm(
+        request.POST if posted else None, initial={"conciliator": case.conciliator}
+    )
+    error = None
+    if posted and form.is_valid():
+        try:
+            services.record_conciliator(
+                case=case, actor=request.user, conciliator=form.cleaned_data["conciliator"]
+            )
+        except PermissionRefused as exc:
+            return _refused(request, str(exc))
+        except ActionNotAllowed as exc:
+            error = _message(exc)
+        except ValidationError as exc:
+            fields = getattr(exc, "error_dict", {})
+            for name, errors in fields.items():
+                form.add_error(name if name in form.fields else None, errors)
+            if not fields:
+                error = _message(exc)
+        else:
+            messages.success(request, f"Conciliator recorded: {form.cleaned_data['conciliator']}")
+            return redirect("cases:detail", case.reference)
+    return render(
+        request,
+        "cases/conciliator.html",
+        {"case": case, "stage": _stage_label(case), "form": form, "error": error},
         status=409 if error else 200,
     )
 
