@@ -277,7 +277,12 @@ def case_list(
     if overdue is not None:
         qs = qs.filter(is_overdue=overdue)
     if handler is not None:
-        qs = qs.filter(handler_id=handler.pk if isinstance(handler, Person) else handler)
+        person_id = handler.pk if isinstance(handler, Person) else handler
+        # A committee rung's panel members handle it too (Maldon 5.1, West Lavington 4.2).
+        seated = PanelSeat.objects.filter(
+            case_id=OuterRef("pk"), person_id=person_id, step_position=OuterRef("step_position")
+        )
+        qs = qs.filter(Q(handler_id=person_id) | Q(Exists(seated)))
     if search:
         term = search.strip()
         qs = qs.filter(

@@ -457,3 +457,20 @@ def test_the_panel_is_emailed_about_the_case(mailoutbox):
     services.send_case_notification(case_id=case.pk, event_id=event.pk)
     sent_to = {address for message in mailoutbox for address in message.to}
     assert {p.email for p in case.panel()} <= sent_to
+
+
+@pytest.mark.django_db
+def test_assigned_to_me_lists_the_cases_on_my_panel(client):
+    case = _open(
+        "maldon",
+        "officer_complaint_about_member",
+        "daniel-frost",
+        "cllr-tom-castleton",
+        climb_to="standards_committee",
+    )
+    member = case.panel()[0]
+    assert selectors.case_list(_login(member), handler=member).filter(pk=case.pk).exists()
+    client.force_login(member.user)
+    assert case.reference in client.get("/cases/?assigned=me").content.decode()
+    leader = role_holders(council=case.council, role=Role.LEADER)[0].person
+    assert not selectors.case_list(_login(leader), handler=leader).filter(pk=case.pk).exists()
