@@ -881,6 +881,8 @@ def can_assign_handler(*, case: Case, user: User, admin_ids: set[int] | None = N
     database nothing that `standing` has not already cached for the request."""
     if case.state in CLOSED_STATES:
         return False
+    if routing.is_panel_role(case.current_step.handler_role) and case.panel_member_ids():
+        return False  # a seated panel handles it (`_check_panel_assignment`)
     if admin_ids is None:
         admin_ids = administered_council_ids(user)
     return allowed(standing(user, case, admin_ids=admin_ids), Action.ASSIGN)

@@ -213,7 +213,9 @@ def visible_briefings_for(user: User) -> QuerySet[Briefing]:
             offers__group_id=person.political_group_id
         )
     ids = Briefing.objects.filter(allowed).values("pk")
-    return Briefing.objects.filter(pk__in=ids).select_related("council", "group", "officer")
+    return Briefing.objects.filter(pk__in=ids).select_related(
+        "council", "group", "officer", "approved_by"
+    )
 
 
 def briefing_advice_visible(

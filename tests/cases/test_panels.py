@@ -474,3 +474,20 @@ def test_assigned_to_me_lists_the_cases_on_my_panel(client):
     assert case.reference in client.get("/cases/?assigned=me").content.decode()
     leader = role_holders(council=case.council, role=Role.LEADER)[0].person
     assert not selectors.case_list(_login(leader), handler=leader).filter(pk=case.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_clerk_is_not_offered_to_change_the_handler_of_a_seated_panel(client):
+    case = _open(
+        "maldon",
+        "officer_complaint_about_member",
+        "daniel-frost",
+        "cllr-tom-castleton",
+        climb_to="standards_committee",
+    )
+    clerk = Person.objects.get(user__username="maldon-clerk")
+    assert not services.can_assign_handler(case=case, user=clerk.user)
+    client.force_login(clerk.user)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert "Handled by the panel:" in page
+    assert f"/cases/{case.reference}/handler/" not in page

@@ -150,3 +150,32 @@ def test_the_briefing_rule_round_trips_through_the_yaml_configuration(councils):
     data["briefing_policy"]["offer_to_all_groups"] = True
     import_council(data)
     assert selectors.briefing_policy_for(Council.objects.get(slug="lancaster")).offer_to_all_groups
+
+
+def test_the_api_records_the_approver_and_states_the_rule(world):
+    """Lancaster 3.1 through the API: refused without the Chief Executive's approval, then
+    recorded with it; the briefing says it is not offered to every group."""
+    from rest_framework.test import APIClient
+
+    _lancaster_rule(world)
+    api = APIClient()
+    api.force_authenticate(world.users["clerk"])
+    body = {
+        "group": world.groups["a"].pk,
+        "officer": world.person("officer2").pk,
+        "topic": "Local plan",
+        "given_on": DAY.isoformat(),
+        "advice": "Site allocations",
+    }
+    refused = api.post("/api/registers/briefings/", body, format="json")
+    assert refused.status_code == 400
+    assert "approved_by" in refused.json()
+    done = api.post(
+        "/api/registers/briefings/",
+        {**body, "approved_by": world.person("hops").pk},
+        format="json",
+    )
+    assert done.status_code == 201, done.json()
+    assert done.json()["approved_by"]["id"] == world.person("hops").pk
+    assert done.json()["offer_to_all_groups"] is False
+    assert done.json()["offers"] == []
