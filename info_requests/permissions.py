@@ -166,6 +166,24 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+PARISH_REVIEW_GUIDANCE = (
+    "A parish or town council is a public authority in its own right under the Freedom of "
+    "Information Act (Schedule 1, Part II): the internal review is the council's own, by the "
+    "{reviewer}, within 20 working days, never by the Monitoring Officer another council lends "
+    "it. After the review the member may go to the Information Commissioner."
+)
+
+
+def guidance_for(action: Action, info_request: InfoRequest) -> str:
+    """The action's guidance for this council: a parish's internal review is its own."""
+    if info_request.council.is_parish and action.name in {
+        "request_internal_review",
+        "decide_internal_review",
+    }:
+        return PARISH_REVIEW_GUIDANCE.format(reviewer=info_request.policy.review_label)
+    return action.guidance
+
+
 def _roles_for(action: str, info_request: InfoRequest) -> set[str]:
     """The roles (and pseudo-roles) that may take `action` on `info_request` now."""
     policy = info_request.policy
