@@ -351,3 +351,19 @@ class ConciliatorForm(forms.Form):
             "max_length": "The conciliator must be 200 characters or fewer",
         },
     )
+
+
+class ReformPanelForm(forms.Form):
+    """Why a clerk or the MO seats a committee rung's panel again."""
+
+    reason = forms.CharField(
+        label="Why re-form the panel?",
+        help_text="For example, a member has left the committee. This is recorded on the case's "
+        "timeline.",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Enter why the panel is being re-formed",
+            "max_length": "The reason must be 5,000 characters or fewer",
+        },
+    )

@@ -289,12 +289,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def panel_member_ids(self) -> list[int]:
         """Who sits on the panel handling the current rung (empty for a one-person rung).
         Uses the prefetch cache when there is one."""
+        return [s.person_id for s in self._current_seats()]
+
+    def _current_seats(self) -> list[PanelSeat]:
+        # Seats of the current rung; a member stood down by a re-formed panel is not one.
+        position = self.step_position
         return [
-            s.person_id for s in self.panel_seats.all() if s.step_position == self.step_position
+            s
+            for s in self.panel_seats.all()
+            if s.step_position == position and s.stood_down_at is None
         ]
 
     def panel(self) -> list[Person]:
-        seats = [s for s in self.panel_seats.all() if s.step_position == self.step_position]
+        seats = self._current_seats()
         return [s.person for s in sorted(seats, key=lambda s: (s.person.name, s.person_id))]
 
     def not_acknowledged(self) -> bool:
@@ -379,6 +386,8 @@ class PanelSeat(models.Model):
     step_position = models.PositiveSmallIntegerField()
     role = models.CharField(max_length=40, choices=Role.choices)
     seated_at = models.DateTimeField()
+    # Set when a clerk re-forms the panel without this member; they keep sight of the case.
+    stood_down_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["step_position", "person__name", "pk"]

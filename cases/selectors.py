@@ -280,7 +280,10 @@ def case_list(
         person_id = handler.pk if isinstance(handler, Person) else handler
         # A committee rung's panel members handle it too (Maldon 5.1, West Lavington 4.2).
         seated = PanelSeat.objects.filter(
-            case_id=OuterRef("pk"), person_id=person_id, step_position=OuterRef("step_position")
+            case_id=OuterRef("pk"),
+            person_id=person_id,
+            step_position=OuterRef("step_position"),
+            stood_down_at__isnull=True,
         )
         qs = qs.filter(Q(handler_id=person_id) | Q(Exists(seated)))
     if search:

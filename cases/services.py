@@ -603,6 +603,69 @@ def assign_handler(*, case: Case, actor: User | None, person: Person, reason: st
     return current
 
 
+@transaction.atomic
+def reform_panel(*, case: Case, actor: User | None, reason: str) -> Case:
+    """A clerk or the MO seats the committee rung's panel again from today's role assignments
+    (a member resigned, or the committee was short when the case arrived). Members no longer
+    on it stand down and keep sight of the case; the new panel is emailed. West Lavington 4.2
+    still holds: never the chairman alone, at least two for the personnel committee."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "Say why the panel is being re-formed."})
+    current = _lock(case, check_state=False)
+    _check(actor, Action.ASSIGN, current)
+    _ensure_open(current, "given a new panel")
+    step = current.current_step
+    if not routing.is_panel_role(step.handler_role):
+        raise ActionNotAllowed(
+            f"{current.reference} is at {step.label}, which one person handles: change the "
+            "handler instead."
+        )
+    decision = route_panel(current, step)
+    if not decision.member_ids:
+        raise ValidationError({"reason": decision.reason})
+    now = timezone.now()
+    seats = {s.person_id: s for s in current.panel_seats.filter(step_position=step.position)}
+    for person_id, seat in seats.items():
+        if person_id not in decision.member_ids and seat.stood_down_at is None:
+            seat.stood_down_at = now
+            seat.save(update_fields=["stood_down_at"])
+        elif person_id in decision.member_ids and seat.stood_down_at is not None:
+            seat.stood_down_at = None
+            seat.save(update_fields=["stood_down_at"])
+    PanelSeat.objects.bulk_create(
+        [
+            PanelSeat(
+                case=current,
+                person_id=pid,
+                step_position=step.position,
+                role=step.handler_role,
+                seated_at=now,
+            )
+            for pid in decision.member_ids
+            if pid not in seats
+        ]
+    )
+    event = _assign(
+        current,
+        person_id=None,
+        reason=f"{reason.strip()} {decision.reason}",
+        actor=actor,
+        at=now,
+    )
+    current.save(update_fields=["handler", "handler_reason", "updated_at"])
+    _notify(current, event)
+    return current
+
+
+def can_reform_panel(*, case: Case, user: User, admin_ids: set[int] | None = None) -> bool:
+    """Whether `user` may re-form the panel of `case` now: an open case at a committee rung."""
+    if case.state in CLOSED_STATES or not routing.is_panel_role(case.current_step.handler_role):
+        return False
+    if admin_ids is None:
+        admin_ids = administered_council_ids(user)
+    return allowed(standing(user, case, admin_ids=admin_ids), Action.ASSIGN)
+
+
 def _check_panel_assignment(case: Case, person: Person) -> None:
     """A committee rung is handled by its panel: nobody replaces a seated panel by hand, and the
     chairman never takes a personnel matter alone (West Lavington 4.2)."""

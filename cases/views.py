@@ -43,6 +43,7 @@ from .forms import (
     NoteForm,
     RaisedByForm,
     ReceivedForm,
+    ReformPanelForm,
     SummaryForm,
 )
 from .models import (
@@ -667,6 +668,9 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         ),
         # West Lavington 4.1-4.2 (a parish protocol drawn from the national model): offered on
         # a parish's cases, or wherever a conciliator is already recorded.
+        "can_reform_panel": services.can_reform_panel(
+            case=case, user=request.user, admin_ids=admin_ids
+        ),
         "can_record_conciliator": (case.council.is_parish or bool(case.conciliator))
         and services.can_record_conciliator(case=case, user=request.user, admin_ids=admin_ids),
     }
@@ -872,6 +876,48 @@ def record_conciliator(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         "cases/conciliator.html",
         {"case": case, "stage": _stage_label(case), "form": form, "error": error},
+        status=409 if error else 200,
+    )
+
+
+# == re-forming a committee panel (Maldon 5.1, West Lavington 4.2) ==============================
+@login_required
+@require_http_methods(["GET", "POST"])
+def reform_panel(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _load_case(request, reference)
+    if not services.can_reform_panel(case=case, user=request.user):
+        s = permissions.standing(request.user, case)
+        if not permissions.allowed(s, permissions.Action.ASSIGN):
+            return _refused(request, permissions.refusal(s, permissions.Action.ASSIGN, case))
+        return _refused(
+            request, f"{case.reference} is not at a stage a committee handles as a panel."
+        )
+    posted = request.method == "POST"
+    form = ReformPanelForm(request.POST if posted else None)
+    error = None
+    if posted and form.is_valid():
+        try:
+            services.reform_panel(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+        except PermissionRefused as exc:
+            return _refused(request, str(exc))
+        except (ActionNotAllowed, StaleObject) as exc:
+            error = _message(exc)
+        except ValidationError as exc:
+            error = _message(exc)
+        else:
+            messages.success(request, "Panel re-formed")
+            return redirect("cases:detail", case.reference)
+    return render(
+        request,
+        "cases/reform_panel.html",
+        {
+            "case": case,
+            "stage": _stage_label(case),
+            "form": form,
+            "error": error,
+            "panel": case.panel(),
+            "handler_reason": case.handler_reason,
+        },
         status=409 if error else 200,
     )
 

@@ -491,3 +491,84 @@ def test_the_clerk_is_not_offered_to_change_the_handler_of_a_seated_panel(client
     page = client.get(f"/cases/{case.reference}/").content.decode()
     assert "Handled by the panel:" in page
     assert f"/cases/{case.reference}/handler/" not in page
+
+
+@pytest.mark.django_db
+def test_the_mo_re_forms_a_panel_that_could_not_sit_once_the_committee_has_members(client):
+    """West Lavington 4.2: one member left is not "a small group"; once the council appoints
+    another, the clerk seats the panel again (audited), and a member who has left stands down
+    but keeps sight of the case."""
+    council = Council.objects.get(slug="west-lavington")
+    today = timezone.localdate()
+    RoleAssignment.objects.filter(
+        council=council,
+        role=Role.PERSONNEL_COMMITTEE_MEMBER,
+        person__key__in=["cllr-rachel-norris", "cllr-margaret-tilley"],
+    ).update(ends_on=today - datetime.timedelta(days=1))
+    case = _open(
+        "west-lavington",
+        "member_concern_about_officer",
+        "cllr-david-hatherell",
+        "susan-kimber",
+        climb_to="personnel_committee",
+    )
+    assert case.panel() == []
+    # The clerk is the subject here, so Wiltshire's Monitoring Officer (who serves the parish).
+    clerk = Person.objects.get(user__username="wiltshire-mo")
+    # Still only one member: refused, with the reason.
+    with pytest.raises(ValidationError, match="at least 2"):
+        services.reform_panel(case=case, actor=clerk.user, reason="Trying again")
+    RoleAssignment.objects.create(
+        person=_person("west-lavington", "cllr-rachel-norris"),
+        council=council,
+        role=Role.PERSONNEL_COMMITTEE_MEMBER,
+        starts_on=today,
+    )
+    client.force_login(clerk.user)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert f"/cases/{case.reference}/panel/" in page
+    response = client.post(
+        f"/cases/{case.reference}/panel/", {"reason": "Cllr Norris rejoined the committee."}
+    )
+    assert response.status_code == 302
+    case = Case.objects.get(pk=case.pk)
+    assert {p.key for p in case.panel()} == {"cllr-james-olding", "cllr-rachel-norris"}
+    event = CaseEvent.objects.filter(case=case, action=EventAction.ASSIGNED).last()
+    assert event.actor == clerk.user
+    assert event.reason.startswith("Cllr Norris rejoined the committee.")
+    # Cllr Olding leaves the committee: re-formed without him, he keeps sight but cannot act.
+    RoleAssignment.objects.filter(
+        council=council, role=Role.PERSONNEL_COMMITTEE_MEMBER, person__key="cllr-james-olding"
+    ).update(ends_on=today - datetime.timedelta(days=1))
+    RoleAssignment.objects.create(
+        person=_person("west-lavington", "cllr-margaret-tilley"),
+        council=council,
+        role=Role.PERSONNEL_COMMITTEE_MEMBER,
+        starts_on=today,
+    )
+    case = services.reform_panel(case=case, actor=clerk.user, reason="Cllr Olding resigned.")
+    case = Case.objects.get(pk=case.pk)
+    assert {p.key for p in case.panel()} == {"cllr-rachel-norris", "cllr-margaret-tilley"}
+    olding = _login(_person("west-lavington", "cllr-james-olding"))
+    assert selectors.visible_cases_for(olding).filter(pk=case.pk).exists()
+    assert services.available_transitions(case=case, user=olding) == []
+
+
+@pytest.mark.django_db
+def test_only_a_clerk_or_the_mo_re_forms_a_panel(client):
+    case = _open(
+        "maldon",
+        "officer_complaint_about_member",
+        "daniel-frost",
+        "cllr-tom-castleton",
+        climb_to="standards_committee",
+    )
+    member = case.panel()[0]
+    with pytest.raises(PermissionRefused):
+        services.reform_panel(case=case, actor=_login(member), reason="I would rather not")
+    client.force_login(member.user)
+    assert (
+        f"/cases/{case.reference}/panel/"
+        not in client.get(f"/cases/{case.reference}/").content.decode()
+    )
+    assert client.get(f"/cases/{case.reference}/panel/").status_code == 403
