@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -165,16 +165,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(_queue_filter(request.user))
     next_due = _open_deadlines().filter(case=OuterRef("pk")).order_by("due_at")
     queryset = queryset.annotate(
-        # A committee rung is handled by its panel (Maldon 5.1, West Lavington 4.2): how many.
-        panel_size=Subquery(
+        # A committee rung is handled by its panel (Maldon 5.1, West Lavington 4.2). An
+        # EXISTS, never a COUNT: the list pages without counting (issue #10).
+        has_panel=Exists(
             PanelSeat.objects.filter(
                 case=OuterRef("pk"),
                 step_position=OuterRef("step_position"),
                 stood_down_at__isnull=True,
             )
-            .values("case")
-            .annotate(members=Count("pk"))
-            .values("members")[:1]
         ),
         next_due_kind=Subquery(next_due.values("kind")[:1]),
         # The rung in the council's words, in the same statement (issue #10 query budget).

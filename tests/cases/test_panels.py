@@ -473,7 +473,7 @@ def test_assigned_to_me_lists_the_cases_on_my_panel(client):
     client.force_login(member.user)
     listed = client.get("/cases/?assigned=me").content.decode()
     assert case.reference in listed
-    assert f"A panel of {len(case.panel())}" in listed
+    assert "The committee's panel" in listed
     leader = role_holders(council=case.council, role=Role.LEADER)[0].person
     assert not selectors.case_list(_login(leader), handler=leader).filter(pk=case.pk).exists()
 
