@@ -335,3 +335,35 @@ class NoteForm(forms.Form):
 
 
 __all__ = ["CaseType"]
+
+
+class ConciliatorForm(forms.Form):
+    """West Lavington 4.1: who conciliates, a person or body outside the council."""
+
+    conciliator = forms.CharField(
+        label="Who is conciliating?",
+        help_text="An appropriate third party outside the council: for example the Monitoring "
+        "Officer of the district or unitary council, or an independent person from the Society "
+        "of Local Council Clerks (West Lavington 4.1-4.2).",
+        max_length=200,
+        error_messages={
+            "required": "Enter the person or body conciliating",
+            "max_length": "The conciliator must be 200 characters or fewer",
+        },
+    )
+
+
+class ReformPanelForm(forms.Form):
+    """Why a clerk or the MO seats a committee rung's panel again."""
+
+    reason = forms.CharField(
+        label="Why re-form the panel?",
+        help_text="For example, a member has left the committee. This is recorded on the case's "
+        "timeline.",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Enter why the panel is being re-formed",
+            "max_length": "The reason must be 5,000 characters or fewer",
+        },
+    )

@@ -264,6 +264,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(blank=True)
+    # West Lavington 4.1: "resolve matters informally, through conciliation by an appropriate
+    # third party" - a person or body outside the council (4.2: e.g. the Society of Local
+    # Council Clerks), recorded on the case.
+    conciliator = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The appropriate third party conciliating: a person or body outside the "
+        "council (West Lavington 4.1-4.2).",
+    )
+    conciliator_recorded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -300,6 +310,24 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     def has_next_step(self) -> bool:
         return self.next_step() is not None
+
+    def panel_member_ids(self) -> list[int]:
+        """Who sits on the panel handling the current rung (empty for a one-person rung).
+        Uses the prefetch cache when there is one."""
+        return [s.person_id for s in self._current_seats()]
+
+    def _current_seats(self) -> list[PanelSeat]:
+        # Seats of the current rung; a member stood down by a re-formed panel is not one.
+        position = self.step_position
+        return [
+            s
+            for s in self.panel_seats.all()
+            if s.step_position == position and s.stood_down_at is None
+        ]
+
+    def panel(self) -> list[Person]:
+        seats = self._current_seats()
+        return [s.person for s in sorted(seats, key=lambda s: (s.person.name, s.person_id))]
 
     def not_acknowledged(self) -> bool:
         return self.acknowledged_at is None
@@ -369,6 +397,36 @@ class CaseAssignment(models.Model):
         return f"{self.person_id} on {self.case_id} from step {self.step_position}"
 
 
+class PanelSeat(models.Model):
+    """A committee member sitting on the panel that handles one rung of a case.
+
+    A rung handled by a committee (Maldon 5.1 the Standards Committee; West Lavington 4.2 "a
+    small group of councillors" for personnel matters) is handled by its members, taken from
+    their role assignments when the case reaches the rung; any of them may act, and each action
+    records who. Past seats keep sight of the case, as past handlers do.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="panel_seats")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="panel_seats")
+    step_position = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=40, choices=Role.choices)
+    seated_at = models.DateTimeField()
+    # Set when a clerk re-forms the panel without this member; they keep sight of the case.
+    stood_down_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["step_position", "person__name", "pk"]
+        indexes = [models.Index(fields=["person", "case"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "person", "step_position"], name="panel_seat_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} on the panel of {self.case_id} at step {self.step_position}"
+
+
 class CaseUserObjectPermission(UserObjectPermissionBase):
     """Explicit per-case grants (e.g. a Standards Committee member), with a real foreign key."""
 
@@ -401,6 +459,7 @@ class EventAction(models.TextChoices):
     ACKNOWLEDGEMENT_SENT = "acknowledgement_sent", "Acknowledgement sent"
     INFORMED = "informed", "Roles informed"
     ANONYMISED = "anonymised", "Anonymised"
+    CONCILIATOR_RECORDED = "conciliator_recorded", "Conciliator recorded"
 
 
 class ImmutableModelError(Exception):

@@ -2,7 +2,8 @@
 
 - A clerk or council admin of the case's council, and the Monitoring Officer (or deputy) serving
   it, administer the case: they may do everything.
-- The current handler may acknowledge, respond, escalate, resolve and add notes.
+- The current handler may acknowledge, respond, escalate, resolve and add notes; at a rung a
+  committee handles (Maldon 5.1, West Lavington 4.2), so may every member of its panel.
 - The person who raised the case may withdraw it, and may escalate it only where the council's
   route lets parties escalate (`ProtocolVariant.parties_may_escalate`).
 - Parties add shared notes only: they never see, so never write, internal notes.
@@ -38,6 +39,7 @@ class Action(StrEnum):
     ADD_INTERNAL_NOTE = "add_internal_note"
     ADD_SHARED_NOTE = "add_shared_note"
     GRANT_ACCESS = "grant_access"
+    RECORD_CONCILIATOR = "record_conciliator"
 
 
 HANDLER_ACTIONS = frozenset(
@@ -48,6 +50,7 @@ HANDLER_ACTIONS = frozenset(
         Action.RESOLVE,
         Action.ADD_INTERNAL_NOTE,
         Action.ADD_SHARED_NOTE,
+        Action.RECORD_CONCILIATOR,
     }
 )
 
@@ -62,6 +65,7 @@ class Standing:
     is_raiser: bool
     is_subject: bool
     parties_may_escalate: bool
+    is_panel_member: bool = False
 
     @property
     def is_party(self) -> bool:
@@ -80,6 +84,11 @@ def standing(user: User, case: Case, *, admin_ids: set[int] | None = None) -> St
         is_raiser=person_id is not None and case.raised_by_id == person_id,
         is_subject=person_id is not None and case.about_id == person_id,
         parties_may_escalate=case.variant.parties_may_escalate,
+        is_panel_member=(
+            person_id is not None
+            and case.handler_id is None
+            and person_id in case.panel_member_ids()
+        ),
     )
 
 
@@ -97,7 +106,7 @@ def allowed(s: Standing, action: str) -> bool:
         return False
     if s.administers:
         return True
-    if s.is_handler:
+    if s.is_handler or s.is_panel_member:
         return action in HANDLER_ACTIONS
     return False
 

@@ -190,3 +190,90 @@ def choose_handler(
             "assign a handler."
         )
     return Decision(None, reason, None)
+
+
+# -- committee panels -------------------------------------------------------------------------
+# A rung whose handler role is a committee's membership is handled by the committee's members
+# together, never by one councillor: the smallest panel each committee may sit as.
+PANEL_ROLES: dict[str, int] = {
+    # Maldon 5.1, Hounslow 11.3, Lancaster 13.2: the Standards Committee.
+    "standards_committee_member": 1,
+    # West Lavington 4.2: "The chairman of the council should not attempt to deal with
+    # grievances ... on their own. The council should delegate authority to a small group of
+    # councillors to deal with all personnel matters": at least two.
+    "personnel_committee_member": 2,
+}
+PANEL_CITATIONS: dict[str, str] = {
+    "standards_committee_member": "Maldon 5.1",
+    "personnel_committee_member": "West Lavington 4.2",
+}
+
+
+def is_panel_role(handler_role: str) -> bool:
+    """Whether a step of `handler_role` is handled by a committee panel, not one person."""
+    return handler_role in PANEL_ROLES
+
+
+@dataclass(frozen=True)
+class PanelDecision:
+    """The members seated on a committee rung (empty when no lawful panel can be formed)."""
+
+    member_ids: tuple[int, ...]
+    reason: str
+
+
+def choose_panel(
+    *,
+    handler_role: str,
+    candidates: Sequence[Candidate],
+    party_ids: Iterable[int],
+    related_ids: Iterable[int] = (),
+    subject_id: int | None = None,
+    chairman_ids: Iterable[int] = (),
+) -> PanelDecision:
+    """Seat every holder of the committee role who is independent of the parties.
+
+    Refuses (no members, so a clerk decides) when fewer than the committee's minimum remain, or
+    when the chairman of the council would be the panel's only member (West Lavington 4.2)."""
+    parties = frozenset(party_ids)
+    related = frozenset(related_ids)
+    chairmen = frozenset(chairman_ids)
+    title = ROLE_TITLES.get(handler_role, handler_role.replace("_", " "))
+    committee = title.removesuffix(" member")
+    citation = PANEL_CITATIONS.get(handler_role, "")
+    cite = f" ({citation})" if citation else ""
+    minimum = PANEL_ROLES.get(handler_role, 1)
+    seated: list[Candidate] = []
+    skipped: list[str] = []
+    seen: set[int] = set()
+    for candidate in candidates:
+        if candidate.person_id in seen:
+            continue
+        seen.add(candidate.person_id)
+        why_not = _exclusion(candidate, parties, subject_id, related)
+        if why_not is not None:
+            skipped.append(f"{candidate.name} {why_not}")
+            continue
+        seated.append(candidate)
+    left_out = ("; ".join(skipped) + ". ") if skipped else ""
+    if seated and all(c.person_id in chairmen for c in seated):
+        names = ", ".join(c.name for c in seated)
+        return PanelDecision(
+            (),
+            f"{left_out}The chairman ({names}) would sit alone, and the chairman never deals "
+            f"with a grievance alone (West Lavington 4.2): a clerk or the Monitoring Officer must "
+            f"arrange a panel.",
+        )
+    if len(seated) < minimum:
+        have = f"only {len(seated)}" if seated else "no"
+        return PanelDecision(
+            (),
+            f"{left_out}The {committee} sits as a panel of at least {minimum}, and {have} "
+            f"independent member{'s' if len(seated) != 1 else ''} can sit{cite}: a clerk or the "
+            "Monitoring Officer must arrange a panel.",
+        )
+    names = ", ".join(c.name for c in seated)
+    return PanelDecision(
+        tuple(c.person_id for c in seated),
+        f"{left_out}Handled by the {committee} as a panel: {names}. Any member may act{cite}.",
+    )

@@ -7,6 +7,7 @@ the case page, the API and search all start from it, so they cannot disagree.
 | Monitoring Officer (or deputy) serving C         | every case of C, borrowing parishes too |
 | a party (raised_by / about)                      | their case, without internal notes    |
 | a current or past handler                        | that case                             |
+| a member of a committee panel seated on the case | that case (Maldon 5.1, West Lavington 4.2) |
 | an explicit guardian grant (e.g. Standards Committee member) | that case                 |
 | superuser                                        | everything                            |
 | anyone else                                      | 404                                   |
@@ -47,6 +48,7 @@ from .models import (
     EventAction,
     Note,
     NoteVisibility,
+    PanelSeat,
     VariantStep,
 )
 
@@ -94,6 +96,8 @@ def _visibility(uid: int) -> Q:
     )
     party = Q(raised_by_id=person_id) | Q(about_id=person_id)
     handled = Exists(CaseAssignment.objects.filter(case_id=OuterRef("pk"), person__user_id=uid))
+    # A committee rung's panel members, current or past, as handlers are.
+    on_panel = Exists(PanelSeat.objects.filter(case_id=OuterRef("pk"), person__user_id=uid))
     granted = Exists(
         CaseUserObjectPermission.objects.filter(
             content_object_id=OuterRef("pk"),
@@ -107,7 +111,15 @@ def _visibility(uid: int) -> Q:
             permission__codename=REVIEWER_CODENAME,
         )
     )
-    return administers | serves_as_mo | party | Q(handler_id=person_id) | Q(handled) | Q(granted)
+    return (
+        administers
+        | serves_as_mo
+        | party
+        | Q(handler_id=person_id)
+        | Q(handled)
+        | Q(on_panel)
+        | Q(granted)
+    )
 
 
 def visible_cases_for(user: User) -> QuerySet[Case]:
@@ -126,6 +138,7 @@ def with_case_details(qs: QuerySet[Case]) -> QuerySet[Case]:
     ).prefetch_related(
         Prefetch("variant__steps", queryset=VariantStep.objects.order_by("position")),
         Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "pk")),
+        Prefetch("panel_seats", queryset=PanelSeat.objects.select_related("person")),
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "pk")),
     )
 
@@ -264,7 +277,15 @@ def case_list(
     if overdue is not None:
         qs = qs.filter(is_overdue=overdue)
     if handler is not None:
-        qs = qs.filter(handler_id=handler.pk if isinstance(handler, Person) else handler)
+        person_id = handler.pk if isinstance(handler, Person) else handler
+        # A committee rung's panel members handle it too (Maldon 5.1, West Lavington 4.2).
+        seated = PanelSeat.objects.filter(
+            case_id=OuterRef("pk"),
+            person_id=person_id,
+            step_position=OuterRef("step_position"),
+            stood_down_at__isnull=True,
+        )
+        qs = qs.filter(Q(handler_id=person_id) | Q(Exists(seated)))
     if search:
         term = search.strip()
         qs = qs.filter(

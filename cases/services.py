@@ -32,7 +32,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 from guardian.shortcuts import assign_perm
 
 from clocks.services import meet_clocks, start_step_clocks, stop_open_clocks
-from contacts.models import Council, Person
+from contacts.models import Council, Person, Role
 from contacts.selectors import (
     Holding,
     administered_council_ids,
@@ -56,6 +56,7 @@ from .models import (
     EventAction,
     Note,
     NoteVisibility,
+    PanelSeat,
     ProtocolVariant,
     ReferenceCounter,
     VariantStatus,
@@ -152,6 +153,49 @@ def route_handler(case: Case, step: VariantStep) -> routing.Decision:
         related_ids=related_person_ids(parties),
         subject_id=case.about_id,
     )
+
+
+def route_panel(case: Case, step: VariantStep) -> routing.PanelDecision:
+    """The committee members who sit on `step` of `case` as a panel, and why (Maldon 5.1,
+    West Lavington 4.2). Only for a step whose handler role is a committee's membership."""
+    parties = {case.raised_by_id, case.about_id}
+    candidates = [
+        routing.Candidate(person_id=h.person.pk, name=h.person.name, role=h.role)
+        for h in role_holders(council=case.council, role=step.handler_role)
+    ]
+    chairmen = [h.person.pk for h in role_holders(council=case.council, role=Role.CHAIRMAN)]
+    return routing.choose_panel(
+        handler_role=step.handler_role,
+        candidates=candidates,
+        party_ids=parties,
+        related_ids=related_person_ids(parties),
+        subject_id=case.about_id,
+        chairman_ids=chairmen,
+    )
+
+
+def _seat_panel(
+    case: Case, step: VariantStep, decision: routing.Decision, *, at: datetime.datetime
+) -> routing.Decision:
+    """At a committee rung, seat its panel and hand the case to the panel (no single handler);
+    elsewhere return `decision` unchanged. Called right after routing a step."""
+    if not routing.is_panel_role(step.handler_role):
+        return decision
+    panel = route_panel(case, step)
+    PanelSeat.objects.bulk_create(
+        [
+            PanelSeat(
+                case=case,
+                person_id=pid,
+                step_position=step.position,
+                role=step.handler_role,
+                seated_at=at,
+            )
+            for pid in panel.member_ids
+        ],
+        ignore_conflicts=True,
+    )
+    return routing.Decision(None, panel.reason, step.handler_role if panel.member_ids else None)
 
 
 def _assign(
@@ -332,6 +376,7 @@ def _create_case(
         at=now,
     )
     decision = route_handler(case, first)
+    decision = _seat_panel(case, first, decision, at=now)
     _assign(case, person_id=decision.person_id, reason=decision.reason, actor=None, at=now)
     case.save(update_fields=["handler", "handler_reason", "updated_at"])
     # Clocks count from receipt (Maldon 2.2: "within seven days" of the concern being raised).
@@ -365,6 +410,7 @@ def escalate_case(
     now = timezone.now()
     step = current.current_step
     decision = route_handler(current, step)
+    decision = _seat_panel(current, step, decision, at=now)
     current.handler_id = decision.person_id
     current.handler_reason = decision.reason
     _save(current)
@@ -549,11 +595,155 @@ def assign_handler(*, case: Case, actor: User | None, person: Person, reason: st
         )
     if person.pk == current.handler_id:
         raise ActionNotAllowed(f"{person.name} is already handling {current.reference}.")
+    _check_panel_assignment(current, person)
     now = timezone.now()
     event = _assign(current, person_id=person.pk, reason=reason.strip(), actor=actor, at=now)
     current.save(update_fields=["handler", "handler_reason", "updated_at"])
     _notify(current, event)
     return current
+
+
+@transaction.atomic
+def reform_panel(*, case: Case, actor: User | None, reason: str) -> Case:
+    """A clerk or the MO seats the committee rung's panel again from today's role assignments
+    (a member resigned, or the committee was short when the case arrived). Members no longer
+    on it stand down and keep sight of the case; the new panel is emailed. West Lavington 4.2
+    still holds: never the chairman alone, at least two for the personnel committee."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "Say why the panel is being re-formed."})
+    current = _lock(case, check_state=False)
+    _check(actor, Action.ASSIGN, current)
+    _ensure_open(current, "given a new panel")
+    step = current.current_step
+    if not routing.is_panel_role(step.handler_role):
+        raise ActionNotAllowed(
+            f"{current.reference} is at {step.label}, which one person handles: change the "
+            "handler instead."
+        )
+    decision = route_panel(current, step)
+    if not decision.member_ids:
+        raise ValidationError({"reason": decision.reason})
+    now = timezone.now()
+    seats = {s.person_id: s for s in current.panel_seats.filter(step_position=step.position)}
+    for person_id, seat in seats.items():
+        if person_id not in decision.member_ids and seat.stood_down_at is None:
+            seat.stood_down_at = now
+            seat.save(update_fields=["stood_down_at"])
+        elif person_id in decision.member_ids and seat.stood_down_at is not None:
+            seat.stood_down_at = None
+            seat.save(update_fields=["stood_down_at"])
+    PanelSeat.objects.bulk_create(
+        [
+            PanelSeat(
+                case=current,
+                person_id=pid,
+                step_position=step.position,
+                role=step.handler_role,
+                seated_at=now,
+            )
+            for pid in decision.member_ids
+            if pid not in seats
+        ]
+    )
+    event = _assign(
+        current,
+        person_id=None,
+        reason=f"{reason.strip()} {decision.reason}",
+        actor=actor,
+        at=now,
+    )
+    current.save(update_fields=["handler", "handler_reason", "updated_at"])
+    _notify(current, event)
+    return current
+
+
+def can_reform_panel(*, case: Case, user: User, admin_ids: set[int] | None = None) -> bool:
+    """Whether `user` may re-form the panel of `case` now: an open case at a committee rung."""
+    if case.state in CLOSED_STATES or not routing.is_panel_role(case.current_step.handler_role):
+        return False
+    if admin_ids is None:
+        admin_ids = administered_council_ids(user)
+    return allowed(standing(user, case, admin_ids=admin_ids), Action.ASSIGN)
+
+
+def _check_panel_assignment(case: Case, person: Person) -> None:
+    """A committee rung is handled by its panel: nobody replaces a seated panel by hand, and the
+    chairman never takes a personnel matter alone (West Lavington 4.2)."""
+    step = case.current_step
+    if not routing.is_panel_role(step.handler_role):
+        return
+    if case.panel_member_ids():
+        raise ActionNotAllowed(
+            f"{case.reference} is handled by the panel of {step.label}: any member of the panel "
+            "can act. Change the committee's membership, not the handler."
+        )
+    if step.handler_role == Role.PERSONNEL_COMMITTEE_MEMBER and person.pk in {
+        h.person.pk for h in role_holders(council=case.council, role=Role.CHAIRMAN)
+    }:
+        raise ValidationError(
+            {
+                "person": f"{person.name} is the chairman, who never deals with a grievance or "
+                "a personnel matter alone (West Lavington 4.2): arrange a panel of councillors."
+            }
+        )
+
+
+@transaction.atomic
+def record_conciliator(*, case: Case, actor: User | None, conciliator: str) -> Case:
+    """West Lavington 4.1: "resolve matters informally, through conciliation by an appropriate
+    third party" - record who: a person or body outside the council (4.2: the Monitoring
+    Officer's mediation, or an independent person, e.g. from the Society of Local Council
+    Clerks)."""
+    name = " ".join((conciliator or "").split())
+    if not name:
+        raise ValidationError(
+            {"conciliator": "Enter the person or body conciliating, outside the council."}
+        )
+    if len(name) > 200:
+        raise ValidationError({"conciliator": "Enter at most 200 characters."})
+    current = _lock(case, check_state=False)
+    _check(actor, Action.RECORD_CONCILIATOR, current)
+    _ensure_open(current, "given a conciliator")
+    insider = (
+        Person.objects.filter(council=current.council, name__iexact=name)
+        .values_list("name", flat=True)
+        .first()
+    )
+    if insider is not None or name.lower() == current.council.name.lower():
+        who = insider or current.council.name
+        raise ValidationError(
+            {
+                "conciliator": f"{who} is part of {current.council.name}: conciliation is by an "
+                "appropriate third party outside the council (West Lavington 4.1)."
+            }
+        )
+    if name == current.conciliator:
+        raise ActionNotAllowed(f"{name} is already recorded as conciliating {current.reference}.")
+    now = timezone.now()
+    previous = current.conciliator
+    current.conciliator = name
+    current.conciliator_recorded_at = now
+    current.save(update_fields=["conciliator", "conciliator_recorded_at", "updated_at"])
+    record_event(
+        case=current,
+        actor=actor,
+        action=EventAction.CONCILIATOR_RECORDED,
+        from_state=current.state,
+        to_state=current.state,
+        reason=f"Conciliation by {name}" + (f" (previously {previous})" if previous else ""),
+        data={"conciliator": name, "previous": previous},
+        at=now,
+    )
+    return current
+
+
+def can_record_conciliator(*, case: Case, user: User, admin_ids: set[int] | None = None) -> bool:
+    """Whether `user` may record the conciliator on `case` now (an open case)."""
+    if case.state in CLOSED_STATES:
+        return False
+    if admin_ids is None:
+        admin_ids = administered_council_ids(user)
+    return allowed(standing(user, case, admin_ids=admin_ids), Action.RECORD_CONCILIATOR)
 
 
 # -- notes and attachments ----------------------------------------------------------------------
@@ -754,6 +944,8 @@ def can_assign_handler(*, case: Case, user: User, admin_ids: set[int] | None = N
     database nothing that `standing` has not already cached for the request."""
     if case.state in CLOSED_STATES:
         return False
+    if routing.is_panel_role(case.current_step.handler_role) and case.panel_member_ids():
+        return False  # a seated panel handles it (`_check_panel_assignment`)
     if admin_ids is None:
         admin_ids = administered_council_ids(user)
     return allowed(standing(user, case, admin_ids=admin_ids), Action.ASSIGN)
@@ -774,6 +966,9 @@ def _recipients(case: Case, step: VariantStep, event: CaseEvent) -> dict[str, st
     recipients: dict[str, str] = {}
     if case.handler is not None and case.handler.email:
         recipients[case.handler.email] = "handler"
+    for member in case.panel():
+        if member.email:
+            recipients.setdefault(member.email, "panel")
     for role in step.inform_roles or []:
         for holding in role_holders(council=case.council, role=role):
             if holding.person.pk in (case.raised_by_id, case.about_id):

@@ -19,5 +19,7 @@ urlpatterns = [
     ),
     # Before the generic action path, which would take "handler" for an action and 404.
     path("<str:reference>/handler/", views.assign_handler, name="assign_handler"),
+    path("<str:reference>/conciliator/", views.record_conciliator, name="record_conciliator"),
+    path("<str:reference>/panel/", views.reform_panel, name="reform_panel"),
     path("<str:reference>/<slug:action>/", views.case_action, name="action"),
 ]

@@ -811,6 +811,8 @@ class PreviewStep:
     skipped: list[routing.Candidate]
     informed: list[tuple[str, list[str]]]
     clocks: list[str]
+    # A committee rung: the members who would sit as its panel (Maldon 5.1, West Lavington 4.2).
+    panel: list[Person] = field(default_factory=list)
 
 
 def preview_variant(
@@ -870,6 +872,43 @@ def preview_variant(
                 clocks=[describe_clock(c) for c in step.clocks.all()],
             )
         )
+    subject_id = about.pk if about is not None else None
+    return _with_panels(
+        rows, council=council, party_ids=party_ids, related=related, subject_id=subject_id, on=on
+    )
+
+
+def _with_panels(
+    rows: list[PreviewStep],
+    *,
+    council: Council,
+    party_ids: set[int],
+    related: set[int],
+    subject_id: int | None,
+    on: datetime.date | None,
+) -> list[PreviewStep]:
+    """A committee rung shows the panel that would sit, as a real case seats it
+    (`services.route_panel`), not the one member single-handler routing would pick."""
+    for row in rows:
+        role = row.step.handler_role
+        if not routing.is_panel_role(role):
+            continue
+        holders = role_holders(council=council, role=role, on=on)
+        people = {h.person.pk: h.person for h in holders}
+        decision = routing.choose_panel(
+            handler_role=role,
+            candidates=[
+                routing.Candidate(person_id=h.person.pk, name=h.person.name, role=h.role)
+                for h in holders
+            ],
+            party_ids=party_ids,
+            related_ids=related,
+            subject_id=subject_id,
+            chairman_ids=[h.person.pk for h in role_holders(council=council, role=Role.CHAIRMAN)],
+        )
+        row.panel = [people[pid] for pid in decision.member_ids]
+        row.handler, row.reason, row.as_role = None, decision.reason, role
+        row.borrowed_from, row.is_deputy, row.skipped = None, False, []
     return rows
 
 

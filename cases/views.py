@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -38,10 +38,12 @@ from .forms import (
     AssignHandlerForm,
     CaseTypeForm,
     CheckAnswersForm,
+    ConciliatorForm,
     CouncilForm,
     NoteForm,
     RaisedByForm,
     ReceivedForm,
+    ReformPanelForm,
     SummaryForm,
 )
 from .models import (
@@ -52,6 +54,7 @@ from .models import (
     Channel,
     ClockKind,
     NoteVisibility,
+    PanelSeat,
     ProtocolVariant,
     VariantStatus,
     VariantStep,
@@ -162,6 +165,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(_queue_filter(request.user))
     next_due = _open_deadlines().filter(case=OuterRef("pk")).order_by("due_at")
     queryset = queryset.annotate(
+        # A committee rung is handled by its panel (Maldon 5.1, West Lavington 4.2). An
+        # EXISTS, never a COUNT: the list pages without counting (issue #10).
+        has_panel=Exists(
+            PanelSeat.objects.filter(
+                case=OuterRef("pk"),
+                step_position=OuterRef("step_position"),
+                stood_down_at__isnull=True,
+            )
+        ),
         next_due_kind=Subquery(next_due.values("kind")[:1]),
         # The rung in the council's words, in the same statement (issue #10 query budget).
         step_label=Subquery(
@@ -644,6 +656,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "stage": _stage_label(case),
         # Parties are not told why a handler was chosen: it can name a declared relationship.
         "handler_reason": selectors.public_handler_reason(case, access),
+        "panel": case.panel() if case.is_open else [],
         "ladder": _ladder(case),
         "deadlines": list(case.deadlines.all()),
         "clocks_template": _clocks_template(),
@@ -663,6 +676,13 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "can_assign_handler": services.can_assign_handler(
             case=case, user=request.user, admin_ids=admin_ids
         ),
+        # West Lavington 4.1-4.2 (a parish protocol drawn from the national model): offered on
+        # a parish's cases, or wherever a conciliator is already recorded.
+        "can_reform_panel": services.can_reform_panel(
+            case=case, user=request.user, admin_ids=admin_ids
+        ),
+        "can_record_conciliator": (case.council.is_parish or bool(case.conciliator))
+        and services.can_record_conciliator(case=case, user=request.user, admin_ids=admin_ids),
     }
 
 
@@ -824,6 +844,89 @@ def assign_handler(request: HttpRequest, reference: str) -> HttpResponse:
             "handler_reason": selectors.public_handler_reason(
                 case, selectors.case_access(request.user, case)
             ),
+        },
+        status=409 if error else 200,
+    )
+
+
+# == conciliation by a third party (West Lavington 4.1) ==========================================
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_conciliator(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _load_case(request, reference)
+    s = permissions.standing(request.user, case)
+    if not permissions.allowed(s, permissions.Action.RECORD_CONCILIATOR):
+        return _refused(
+            request, permissions.refusal(s, permissions.Action.RECORD_CONCILIATOR, case)
+        )
+    posted = request.method == "POST"
+    form = ConciliatorForm(
+        request.POST if posted else None, initial={"conciliator": case.conciliator}
+    )
+    error = None
+    if posted and form.is_valid():
+        try:
+            services.record_conciliator(
+                case=case, actor=request.user, conciliator=form.cleaned_data["conciliator"]
+            )
+        except PermissionRefused as exc:
+            return _refused(request, str(exc))
+        except ActionNotAllowed as exc:
+            error = _message(exc)
+        except ValidationError as exc:
+            fields = getattr(exc, "error_dict", {})
+            for name, errors in fields.items():
+                form.add_error(name if name in form.fields else None, errors)
+            if not fields:
+                error = _message(exc)
+        else:
+            messages.success(request, f"Conciliator recorded: {form.cleaned_data['conciliator']}")
+            return redirect("cases:detail", case.reference)
+    return render(
+        request,
+        "cases/conciliator.html",
+        {"case": case, "stage": _stage_label(case), "form": form, "error": error},
+        status=409 if error else 200,
+    )
+
+
+# == re-forming a committee panel (Maldon 5.1, West Lavington 4.2) ==============================
+@login_required
+@require_http_methods(["GET", "POST"])
+def reform_panel(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _load_case(request, reference)
+    if not services.can_reform_panel(case=case, user=request.user):
+        s = permissions.standing(request.user, case)
+        if not permissions.allowed(s, permissions.Action.ASSIGN):
+            return _refused(request, permissions.refusal(s, permissions.Action.ASSIGN, case))
+        return _refused(
+            request, f"{case.reference} is not at a stage a committee handles as a panel."
+        )
+    posted = request.method == "POST"
+    form = ReformPanelForm(request.POST if posted else None)
+    error = None
+    if posted and form.is_valid():
+        try:
+            services.reform_panel(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+        except PermissionRefused as exc:
+            return _refused(request, str(exc))
+        except (ActionNotAllowed, StaleObject) as exc:
+            error = _message(exc)
+        except ValidationError as exc:
+            error = _message(exc)
+        else:
+            messages.success(request, "Panel re-formed")
+            return redirect("cases:detail", case.reference)
+    return render(
+        request,
+        "cases/reform_panel.html",
+        {
+            "case": case,
+            "stage": _stage_label(case),
+            "form": form,
+            "error": error,
+            "panel": case.panel(),
+            "handler_reason": case.handler_reason,
         },
         status=409 if error else 200,
     )

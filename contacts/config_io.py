@@ -121,6 +121,19 @@ VARIANT_SCHEMA = _obj(
     },
 )
 
+# How the council passes one political group's briefing to the others (registers app):
+# Maldon 7.1 offers the same to every group; Lancaster 3.1 does not, as a matter of routine.
+BRIEFING_POLICY_SCHEMA = _obj(
+    {},
+    {
+        "offer_to_all_groups": {"type": "boolean"},
+        "share_only_on_written_request": {"type": "boolean"},
+        "giver_roles": {"type": "array", "items": _ROLE, "uniqueItems": True},
+        "approval_role": {"anyOf": [_ROLE, {"const": ""}, {"type": "null"}]},
+        "protocol_reference": _OPTIONAL_TEXT,
+    },
+)
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Protocol council configuration",
@@ -177,6 +190,7 @@ SCHEMA: dict[str, Any] = {
                 ),
             },
             "variants": {"type": "array", "items": VARIANT_SCHEMA},
+            "briefing_policy": BRIEFING_POLICY_SCHEMA,
         },
     ),
 }
@@ -666,7 +680,46 @@ def import_council(data: Mapping[str, Any]) -> Council:
         people = _import_people(council, doc, stored, errors)
         _import_assignments(council, doc, people, stored, errors)
         _import_variants(council, doc, stored, errors)
+        _import_briefing_policy(council, doc, errors)
     return council
+
+
+def _import_briefing_policy(council: Council, doc: dict[str, Any], errors: _Errors) -> None:
+    """The council's briefing rule (Maldon 7.1 / Lancaster 3.1), when the file states one."""
+    from registers.models import BriefingPolicy
+
+    data = doc.get("briefing_policy")
+    if data is None:
+        return
+    policy = BriefingPolicy.objects.filter(council=council).first()
+    if policy is not None:
+        _remember([policy])
+    else:
+        policy = BriefingPolicy(council=council)
+    for field in ("offer_to_all_groups", "share_only_on_written_request", "protocol_reference"):
+        if field in data:
+            setattr(policy, field, data[field])
+    if "giver_roles" in data:
+        policy.giver_roles = list(data["giver_roles"])
+    if "approval_role" in data:
+        policy.approval_role = data["approval_role"] or ""
+    _save(policy, "briefing_policy", errors)
+    errors.raise_if_any()
+
+
+def _export_briefing_policy(council: Council) -> dict[str, Any] | None:
+    from registers.models import BriefingPolicy
+
+    policy = BriefingPolicy.objects.filter(council=council).first()
+    if policy is None:
+        return None
+    return {
+        "offer_to_all_groups": policy.offer_to_all_groups,
+        "share_only_on_written_request": policy.share_only_on_written_request,
+        "giver_roles": list(policy.giver_roles or []),
+        "approval_role": policy.approval_role,
+        "protocol_reference": policy.protocol_reference,
+    }
 
 
 # -- export ---------------------------------------------------------------------------------------
@@ -765,7 +818,8 @@ def export_council(council: Council) -> dict[str, Any]:
         assignment_rows.append(row)
 
     variants = council.variants.prefetch_related("steps__clocks").order_by("case_type", "version")
-    return {
+    briefing_policy = _export_briefing_policy(council)
+    exported: dict[str, Any] = {
         "council": {
             "slug": council.slug,
             "name": council.name,
@@ -810,6 +864,9 @@ def export_council(council: Council) -> dict[str, Any]:
             for v in variants
         ],
     }
+    if briefing_policy is not None:
+        exported["briefing_policy"] = briefing_policy
+    return exported
 
 
 # -- files ----------------------------------------------------------------------------------------

@@ -12,7 +12,10 @@ from .models import LANCASTER_CAVEAT, MALDON_CAVEAT
 PARISH_GUIDANCE = (
     "A parish or town council is not bound by section 100F (it applies to principal councils), so "
     "a member relies on the common-law need to know, decided by the Clerk (who may seek the "
-    "Monitoring Officer's advice), and then on the Freedom of Information Act."
+    "Monitoring Officer's advice), and then on the Freedom of Information Act. The parish is "
+    "its own public authority under FOIA (Schedule 1, Part II), so its FOI internal review is "
+    "the parish's own, by the Clerk (or a councillor panel the council names), never by the "
+    "lending council's Monitoring Officer."
 )
 
 INFO_POLICIES: dict[str, dict[str, Any]] = {
@@ -71,7 +74,9 @@ INFO_POLICIES: dict[str, dict[str, Any]] = {
         "decider_role": Role.CLERK,
         "need_to_know_role": Role.CLERK,
         "dispute_role": "",
-        "review_role": Role.MONITORING_OFFICER,
+        # FOIA Schedule 1 Part II: a parish council is a public authority in its own right, so
+        # the parish reviews its own FOI decisions, not the district's Monitoring Officer.
+        "review_role": Role.CLERK,
         "s100f_applies": False,
         "reasons_required_outside_committee": False,
         "resource_pause": False,
@@ -86,7 +91,9 @@ INFO_POLICIES: dict[str, dict[str, Any]] = {
         "decider_role": Role.CLERK,
         "need_to_know_role": Role.CLERK,
         "dispute_role": "",
-        "review_role": Role.MONITORING_OFFICER,
+        # FOIA Schedule 1 Part II: a parish council is a public authority in its own right, so
+        # the parish reviews its own FOI decisions, not the district's Monitoring Officer.
+        "review_role": Role.CLERK,
         "s100f_applies": False,
         "reasons_required_outside_committee": False,
         "resource_pause": False,

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from contacts.models import Council, Person, Role
+from contacts.models import BORROWED_ROLES, Council, Person, Role
 from protocol_site.audit_models import HashChainedEvent
 
 from .schedule12a import Schedule12AParagraph, s100f_gives_access
@@ -104,9 +105,26 @@ class InformationPolicy(models.Model):
             council=council,
             decider_role=Role.CLERK if council.is_parish else Role.SERVICE_HEAD,
             need_to_know_role=Role.MONITORING_OFFICER,
+            # A parish is its own public authority under FOIA: it reviews its own decisions.
+            review_role=Role.CLERK if council.is_parish else Role.MONITORING_OFFICER,
             s100f_applies=not council.is_parish,
             protocol_reference="Lancaster 8.6-8.9 (default)",
         )
+
+    def clean(self) -> None:
+        # FOIA Schedule 1 Part II: a parish or town council is its own public authority, so its
+        # internal review is done by the parish (the Clerk, or a councillor panel), never by
+        # the Monitoring Officer its district or unitary council lends it.
+        council = getattr(self, "council", None)
+        if council is not None and council.is_parish and self.review_role in BORROWED_ROLES:
+            raise ValidationError(
+                {
+                    "review_role": f"{council.name} is its own public authority under the "
+                    "Freedom of Information Act: its internal review is done by the parish (the "
+                    "Clerk, or a councillor panel), not by "
+                    f"{council.monitoring_officer_source.name}'s Monitoring Officer."
+                }
+            )
 
     @property
     def decider_label(self) -> str:

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django_fsm import can_proceed
 
-from contacts.models import Role
+from contacts.models import BORROWED_ROLES, Role
 from contacts.selectors import person_for
 
 from .models import InfoRequest, InfoRequestState
@@ -166,12 +166,35 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+PARISH_REVIEW_GUIDANCE = (
+    "A parish or town council is a public authority in its own right under the Freedom of "
+    "Information Act (Schedule 1, Part II): the internal review is the council's own, by the "
+    "{reviewer}, within 20 working days, never by the Monitoring Officer another council lends "
+    "it. After the review the member may go to the Information Commissioner."
+)
+
+
+def guidance_for(action: Action, info_request: InfoRequest) -> str:
+    """The action's guidance for this council: a parish's internal review is its own."""
+    if info_request.council.is_parish and action.name in {
+        "request_internal_review",
+        "decide_internal_review",
+    }:
+        return PARISH_REVIEW_GUIDANCE.format(reviewer=info_request.policy.review_label)
+    return action.guidance
+
+
 def _roles_for(action: str, info_request: InfoRequest) -> set[str]:
     """The roles (and pseudo-roles) that may take `action` on `info_request` now."""
     policy = info_request.policy
     decider = policy.decider_role
     need_to_know = policy.need_to_know_role
     state = info_request.state
+    reviewer = policy.review_role
+    if info_request.council.is_parish and reviewer in BORROWED_ROLES:
+        # FOIA Schedule 1 Part II: a parish is its own public authority and reviews its own FOI
+        # decisions; a policy naming the lent Monitoring Officer is refused, not followed.
+        reviewer = ""
     by_action: dict[str, set[str]] = {
         "provide_as_public": {decider},
         "consider_member_rights": {decider},
@@ -195,8 +218,8 @@ def _roles_for(action: str, info_request: InfoRequest) -> set[str]:
         "note_legal_advice": {decider, ADMIN},
         "decide_foi": {decider, need_to_know},
         "request_internal_review": {MEMBER},
-        "decide_internal_review": {policy.review_role},
-        "record_ico_complaint": {policy.review_role, ADMIN, MEMBER},
+        "decide_internal_review": {reviewer} if reviewer else set(),
+        "record_ico_complaint": {reviewer, ADMIN, MEMBER} - {""},
         "pause_for_resource_agreement": {decider, Role.HEAD_OF_PAID_SERVICE, ADMIN},
         "record_resource_agreement": {Role.HEAD_OF_PAID_SERVICE, ADMIN},
         "withdraw": {MEMBER, ADMIN},

@@ -26,7 +26,7 @@ from .models import (
     InfoRequestState,
     Route,
 )
-from .permissions import ACTIONS, available_actions, may_take, s100f_blocked_items
+from .permissions import ACTIONS, available_actions, guidance_for, may_take, s100f_blocked_items
 from .selectors import (
     councils_user_may_log_for,
     info_request_detail,
@@ -229,6 +229,7 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
             "r": info_request,
             "policy": info_request.policy,
             "spec": spec,
+            "guidance": guidance_for(spec, info_request),
             "form": form,
             "error": error,
             "allowed": action in allowed,

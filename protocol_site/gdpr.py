@@ -535,7 +535,7 @@ def anonymise_case(*, case: Any, actor: Any = None) -> Any:
 
     The `anonymised` event is stamped with the real time (the chain is ordered by time)."""
     from cases.audit import record_event
-    from cases.models import Attachment, Case, CaseAssignment, EventAction, Note
+    from cases.models import Attachment, Case, CaseAssignment, EventAction, Note, PanelSeat
     from clocks.models import AcknowledgementDraft, Notice
 
     now = timezone.now()
@@ -553,6 +553,7 @@ def anonymise_case(*, case: Any, actor: Any = None) -> Any:
     Case.objects.filter(pk=case.pk).update(
         summary=ANONYMISED,
         outcome=ANONYMISED if case.outcome else "",
+        conciliator=ANONYMISED if case.conciliator else "",
         handler_reason="",
         raised_by=stand_in[PersonKind(case.raised_by.kind)],
         about=stand_in[PersonKind(case.about.kind)],
@@ -561,6 +562,8 @@ def anonymise_case(*, case: Any, actor: Any = None) -> Any:
         updated_at=now,
     )
     CaseAssignment.objects.filter(case=case).update(person=stand_in[PersonKind.OFFICER], reason="")
+    # A committee panel's seats name councillors: they go with the case's other personal data.
+    PanelSeat.objects.filter(case=case).delete()
     for attachment in Attachment.objects.filter(note__case=case):
         attachment.file.delete(save=False)
         attachment.delete()

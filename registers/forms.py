@@ -7,9 +7,11 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
-from contacts.models import Council, Person, PersonKind, PoliticalGroup, Ward
+from contacts.models import Council, Person, PersonKind, PoliticalGroup, RoleAssignment, Ward
+from contacts.selectors import held_on
 
 from . import selectors
 from .models import ApproachKind, OfferStatus, SharingConsent, WardNotificationKind
@@ -145,6 +147,13 @@ class BriefingForm(RegisterForm):
         label="Date of the decision meeting (optional)", required=False, widget=DateInput()
     )
 
+    approved_by = PersonChoiceField(
+        queryset=Person.objects.none(),
+        label="Who approved the briefing (if the officer needed approval)?",
+        required=False,
+        empty_label="Nobody: the officer may brief groups themself",
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ids = self.home_council_ids()
@@ -154,6 +163,29 @@ class BriefingForm(RegisterForm):
         officer.queryset = _people(ids, PersonKind.OFFICER)
         if self.me is not None and self.me.kind == PersonKind.OFFICER:
             officer.initial = self.me.pk
+        # Lancaster 3.1: only where a council limits who briefs, the approver is asked for.
+        policies = [selectors.briefing_policy_for(c) for c in Council.objects.filter(pk__in=ids)]
+        approvals = {
+            (p.council_id, p.approval_role) for p in policies if p.giver_roles and p.approval_role
+        }
+        if approvals:
+            approver = cast(forms.ModelChoiceField, self.fields["approved_by"])
+            approver.queryset = _people(ids, PersonKind.OFFICER).filter(
+                Exists(
+                    RoleAssignment.objects.filter(
+                        held_on(timezone.localdate()),
+                        person_id=OuterRef("pk"),
+                        council_id__in=[c for c, _ in approvals],
+                        role__in=[r for _, r in approvals],
+                    )
+                )
+            )
+            approver.help_text = (
+                "Lancaster 3.1: briefings are given only by the Chief Executive or Service "
+                "Heads, or with the Chief Executive's approval."
+            )
+        else:
+            del self.fields["approved_by"]
 
 
 class OfferResponseForm(forms.Form):

@@ -46,6 +46,25 @@ class BriefingPolicy(models.Model):
         help_text="Lancaster 3.1: pass briefing information to other groups only at the briefed "
         "group's written request.",
     )
+    offer_to_all_groups = models.BooleanField(
+        default=True,
+        help_text="Maldon 7.1: a service made available to one group is made available to all "
+        "groups, so recording a briefing offers the same to every other group. Off where the "
+        "protocol says otherwise (Lancaster 3.1: not passed on as a matter of routine).",
+    )
+    giver_roles = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Roles that may brief a political group (Lancaster 3.1: the Chief Executive or "
+        "Service Heads). Empty: any officer.",
+    )
+    approval_role = models.CharField(
+        max_length=40,
+        choices=Role.choices,
+        blank=True,
+        help_text="Whose approval lets any other officer brief a group (Lancaster 3.1: the "
+        "Chief Executive). Blank: nobody else may.",
+    )
     protocol_reference = models.CharField(max_length=100, blank=True)
 
     class Meta:
@@ -68,6 +87,15 @@ class Briefing(models.Model):
     )
     decision_meeting_on = models.DateField(null=True, blank=True)
     advice = models.TextField(help_text="The information and advice given to the group.")
+    # Lancaster 3.1: an officer who is neither the Chief Executive nor a Service Head briefs a
+    # group only "with the approval of the Chief Executive": who approved.
+    approved_by = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="briefings_approved",
+    )
     written_request_received_on = models.DateField(null=True, blank=True)
     written_request_reference = models.CharField(max_length=200, blank=True)
     information_shared_at = models.DateTimeField(null=True, blank=True)

@@ -180,12 +180,16 @@ def briefing_policy_for(council: Council) -> BriefingPolicy:
     try:
         return council.briefing_policy
     except BriefingPolicy.DoesNotExist:
+        # The council's YAML configuration (`briefing_policy`) normally sets one; until then
+        # Maldon 7.1's rule, or Lancaster 3.1's for Lancaster.
+        lancaster = council.slug in SHIPPED_SHARE_ONLY_ON_WRITTEN_REQUEST
         return BriefingPolicy(
             council=council,
-            share_only_on_written_request=council.slug in SHIPPED_SHARE_ONLY_ON_WRITTEN_REQUEST,
-            protocol_reference="Lancaster 3.1"
-            if council.slug in SHIPPED_SHARE_ONLY_ON_WRITTEN_REQUEST
-            else "Maldon 7.1",
+            share_only_on_written_request=lancaster,
+            offer_to_all_groups=not lancaster,
+            giver_roles=[Role.HEAD_OF_PAID_SERVICE, Role.SERVICE_HEAD] if lancaster else [],
+            approval_role=Role.HEAD_OF_PAID_SERVICE if lancaster else "",
+            protocol_reference="Lancaster 3.1" if lancaster else "Maldon 7.1",
         )
 
 
@@ -209,7 +213,9 @@ def visible_briefings_for(user: User) -> QuerySet[Briefing]:
             offers__group_id=person.political_group_id
         )
     ids = Briefing.objects.filter(allowed).values("pk")
-    return Briefing.objects.filter(pk__in=ids).select_related("council", "group", "officer")
+    return Briefing.objects.filter(pk__in=ids).select_related(
+        "council", "group", "officer", "approved_by"
+    )
 
 
 def briefing_advice_visible(

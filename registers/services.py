@@ -26,9 +26,10 @@ from contacts.models import (
     PersonKind,
     PoliticalGroup,
     Role,
+    RoleAssignment,
     Ward,
 )
-from contacts.selectors import role_holders
+from contacts.selectors import held_on, role_holders
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
 
 from . import selectors
@@ -280,15 +281,21 @@ def record_briefing(
     advice: str,
     decision_meeting: str = "",
     decision_meeting_on: datetime.date | None = None,
+    approved_by: Person | None = None,
 ) -> Briefing:
-    """Record a briefing given to one group and offer the same to every other group.
+    """Record a briefing given to one group, under the council's briefing policy.
 
-    Maldon 7.1: a service made available to one group is made available to all groups.
+    Maldon 7.1: a service made available to one group is made available to all groups, so the
+    same is offered to every other group. Lancaster 3.1: briefings are given only by the Chief
+    Executive or Service Heads, or with the Chief Executive's approval, and are not passed on
+    to other groups as a matter of routine (only at the briefed group's written request).
     """
     council = group.council
     _require_council_officer(actor, council, "record a briefing")
     if officer.council_id != council.pk or officer.kind != PersonKind.OFFICER:
         raise ValidationError({"officer": f"Choose an officer of {council.name}."})
+    policy = selectors.briefing_policy_for(council)
+    approved_by = _check_briefing_giver(policy, council, officer, given_on, approved_by)
     if not topic.strip():
         raise ValidationError({"topic": "Enter the topic of the briefing."})
     if not advice.strip():
@@ -302,21 +309,94 @@ def record_briefing(
         advice=advice.strip(),
         decision_meeting=decision_meeting.strip(),
         decision_meeting_on=decision_meeting_on,
+        approved_by=approved_by,
         recorded_by=_login(actor),
     )
-    now = _aware_now()
-    others = PoliticalGroup.objects.filter(council=council).exclude(pk=group.pk).order_by("name")
-    offers = BriefingOffer.objects.bulk_create(
-        [BriefingOffer(briefing=briefing, group=g, offered_at=now) for g in others]
+    offers = _offer_to_other_groups(briefing) if policy.offer_to_all_groups else []
+    description = (
+        f"Briefing to {group.name}; offered to {len(offers)} other group(s)"
+        if policy.offer_to_all_groups
+        else f"Briefing to {group.name}; not passed on to other groups as a matter of routine "
+        f"({policy.protocol_reference or 'council policy'})"
     )
+    if approved_by is not None:
+        description += f"; approved by {approved_by.name}"
     record_register_event(
         register=Register.BRIEFING,
         object_id=briefing.pk,
         council=council,
         actor=actor,
         action="recorded",
-        description=f"Briefing to {group.name}; offered to {len(offers)} other group(s)",
-        data={"group": group.pk, "offered_to": [o.group_id for o in offers]},
+        description=description,
+        data={
+            "group": group.pk,
+            "offered_to": [o.group_id for o in offers],
+            "approved_by": approved_by.pk if approved_by is not None else None,
+        },
+    )
+    return briefing
+
+
+def _check_briefing_giver(
+    policy: Any,
+    council: Council,
+    officer: Person,
+    given_on: datetime.date,
+    approved_by: Person | None,
+) -> Person | None:
+    """Lancaster 3.1: "Briefing of political groups should only be undertaken by the Chief
+    Executive, or Service Heads, or otherwise with the approval of the Chief Executive". The
+    approver kept, or None where the officer may brief on their own (or the council sets no
+    such rule)."""
+    givers = set(policy.giver_roles or [])
+    if not givers:
+        return None
+    holds = RoleAssignment.objects.filter(
+        held_on(given_on), person=officer, council=council, role__in=givers
+    ).exists()
+    if holds:
+        return None
+    titles = " or ".join(Role(r).label for r in sorted(givers) if r in Role.values)
+    cite = policy.protocol_reference or "the council's protocol"
+    if not policy.approval_role:
+        raise ValidationError(
+            {"officer": f"At {council.name} only the {titles} brief political groups ({cite})."}
+        )
+    approver_title = Role(policy.approval_role).label
+    if approved_by is None:
+        raise ValidationError(
+            {
+                "approved_by": f"{officer.name} is not the {titles}: at {council.name} they brief "
+                f"a political group only with the approval of the {approver_title} ({cite}). "
+                "Record who approved it."
+            }
+        )
+    approvers = RoleAssignment.objects.filter(
+        held_on(given_on), person=approved_by, council=council, role=policy.approval_role
+    )
+    if not approvers.exists():
+        raise ValidationError(
+            {
+                "approved_by": f"{approved_by.name} was not the {approver_title} of "
+                f"{council.name} on {given_on:%d %B %Y}."
+            }
+        )
+    return approved_by
+
+
+def _offer_to_other_groups(briefing: Briefing) -> list[BriefingOffer]:
+    """Offer the same to every other group of the council, and email their leaders."""
+    council = briefing.council
+    now = _aware_now()
+    others = (
+        PoliticalGroup.objects.filter(council=council)
+        .exclude(pk=briefing.group_id)
+        .exclude(offers__briefing=briefing)
+        .select_related("leader")
+        .order_by("name")
+    )
+    offers = BriefingOffer.objects.bulk_create(
+        [BriefingOffer(briefing=briefing, group=g, offered_at=now) for g in others]
     )
     leaders = [g.leader for g in others if g.leader is not None]
     _email_later(
@@ -326,7 +406,7 @@ def record_briefing(
         "in to accept or decline: " + _url(f"/registers/briefings/{briefing.pk}/"),
         leaders,
     )
-    return briefing
+    return offers
 
 
 def _may_answer_offer(actor: User, offer: BriefingOffer) -> bool:
@@ -428,6 +508,10 @@ def share_briefing_information(*, actor: User, briefing: Briefing) -> Briefing:
         )
     briefing.information_shared_at = _aware_now()
     briefing.save(update_fields=["information_shared_at"])
+    if not policy.offer_to_all_groups:
+        # Lancaster 3.1: at the briefed group's written request the information "may ... be
+        # passed by the relevant officer to other groups also": offered now, not before.
+        _offer_to_other_groups(briefing)
     groups = list(briefing.offers.values_list("group_id", flat=True))
     record_register_event(
         register=Register.BRIEFING,

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from contacts.models import Person
+from contacts.models import Council, Person, Role
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
 
 from . import forms as register_forms
@@ -707,14 +707,55 @@ def briefing_add(request: HttpRequest) -> HttpResponse:
             advice=form.cleaned_data["advice"],
             decision_meeting=form.cleaned_data["decision_meeting"],
             decision_meeting_on=form.cleaned_data["decision_meeting_on"],
+            approved_by=form.cleaned_data.get("approved_by"),
         ),
-        success="Briefing recorded. The same has been offered to every other group.",
+        success=_briefing_success(form),
         title="Record a briefing to a political group",
         caption="Political group briefings",
         button="Record briefing",
-        intro="Maldon 7.1: a service made available to one group is made available to all. "
-        "Saving this offers the same to every other group of the council.",
+        intro=_briefing_intro(form),
     )
+
+
+def _briefing_policies(form: register_forms.BriefingForm) -> list[Any]:
+    councils = Council.objects.filter(pk__in=form.home_council_ids()).order_by("name")
+    return [selectors.briefing_policy_for(c) for c in councils]
+
+
+def _briefing_rule(policy: Any) -> str:
+    """The council's briefing rule in a sentence (its YAML `briefing_policy`)."""
+    cite = policy.protocol_reference or "council policy"
+    if policy.offer_to_all_groups:
+        rule = (
+            "a service made available to one group is made available to all: saving this offers "
+            "the same to every other group of the council"
+        )
+    elif policy.share_only_on_written_request:
+        rule = (
+            "briefing information is not passed on to other groups as a matter of routine, only "
+            "at the written request of the group briefed"
+        )
+    else:
+        rule = "a briefing is not offered to the other groups automatically"
+    if policy.giver_roles:
+        givers = " or ".join(Role(r).label for r in policy.giver_roles if r in Role.values)
+        rule += f"; groups are briefed only by the {givers}"
+        if policy.approval_role:
+            rule += f", or with the approval of the {Role(policy.approval_role).label}"
+    return f"{policy.council.name} ({cite}): {rule}."
+
+
+def _briefing_intro(form: register_forms.BriefingForm) -> str:
+    return " ".join(_briefing_rule(p) for p in _briefing_policies(form))
+
+
+def _briefing_success(form: register_forms.BriefingForm) -> str:
+    group = form.cleaned_data.get("group") if form.is_bound and form.is_valid() else None
+    if group is None:
+        return "Briefing recorded."
+    if selectors.briefing_policy_for(group.council).offer_to_all_groups:
+        return "Briefing recorded. The same has been offered to every other group."
+    return "Briefing recorded. It is not passed on to the other groups as a matter of routine."
 
 
 @login_required
@@ -749,6 +790,7 @@ def briefing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         written_form=register_forms.WrittenRequestForm(),
         staff=staff,
         policy=policy,
+        briefing_rule=_briefing_rule(policy),
         advice_visible=selectors.briefing_advice_visible(request.user, obj),
         may_share=staff
         and obj.information_shared_at is None

@@ -47,6 +47,9 @@ class StageSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=CaseState.choices)
     label = serializers.CharField()  # type: ignore[assignment]
     handler = PersonRefSerializer(allow_null=True)
+    # The members who handle a committee rung (Maldon 5.1, West Lavington 4.2); empty for a
+    # rung one person handles, whose `handler` is then that person.
+    panel = PersonRefSerializer(many=True)
 
 
 @extend_schema_serializer(component_name="CaseDeadline")
@@ -134,6 +137,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "state": step.state,
             "label": step.label,
             "handler": {"id": handler.pk, "name": handler.name} if handler else None,
+            "panel": [{"id": p.pk, "name": p.name} for p in case.panel()],
         }
 
     @cached_property

@@ -137,6 +137,8 @@ class BriefingSerializer(_WithHistory, serializers.ModelSerializer):
     advice = serializers.SerializerMethodField()
     offers = OfferSerializer(many=True, read_only=True)
     share_only_on_written_request = serializers.SerializerMethodField()
+    offer_to_all_groups = serializers.SerializerMethodField()
+    approved_by = RegisterPersonSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Briefing
@@ -152,6 +154,8 @@ class BriefingSerializer(_WithHistory, serializers.ModelSerializer):
             "advice",
             "offers",
             "share_only_on_written_request",
+            "offer_to_all_groups",
+            "approved_by",
             "written_request_received_on",
             "written_request_reference",
             "information_shared_at",
@@ -169,6 +173,10 @@ class BriefingSerializer(_WithHistory, serializers.ModelSerializer):
     def get_share_only_on_written_request(self, obj: Briefing) -> bool:
         return selectors.briefing_policy_for(obj.council).share_only_on_written_request
 
+    def get_offer_to_all_groups(self, obj: Briefing) -> bool:
+        """Maldon 7.1: offered to every group when recorded; Lancaster 3.1: not routinely."""
+        return selectors.briefing_policy_for(obj.council).offer_to_all_groups
+
 
 class BriefingCreateSerializer(serializers.Serializer):
     group = serializers.PrimaryKeyRelatedField(queryset=PoliticalGroup.objects.all())
@@ -178,6 +186,14 @@ class BriefingCreateSerializer(serializers.Serializer):
     advice = serializers.CharField()
     decision_meeting = serializers.CharField(max_length=200, required=False, default="")
     decision_meeting_on = serializers.DateField(required=False, allow_null=True, default=None)
+    approved_by = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Lancaster 3.1: the Chief Executive who approved a briefing by an officer who "
+        "is neither the Chief Executive nor a Service Head.",
+    )
 
 
 @extend_schema_serializer(component_name="BriefingOfferAnswer")

@@ -125,6 +125,7 @@ def test_create_case(world):
         "state": "chief_officer",
         "label": "Step 1",
         "handler": {"id": world["director"].pk, "name": world["director"].name},
+        "panel": [],
     }
     assert body["raised_by"] == world["councillor"].pk
     kinds = {d["kind"]: d for d in body["deadlines"]}

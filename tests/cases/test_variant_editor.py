@@ -460,7 +460,8 @@ def test_shipped_councils_pass_every_rule_round_trip_and_preview(client, council
     # One test: loading the shipped councils is the slow part.
     client.force_login(UserFactory(is_superuser=True))
     published = ProtocolVariant.objects.filter(status=VariantStatus.PUBLISHED)
-    assert published.count() == 14  # DESIGN.md: Maldon 4, Hounslow 2, Lancaster 4, parishes 2 each
+    # DESIGN.md: Maldon 4, Hounslow 2, Lancaster 4, parishes 2 each; Halstead footnote 1: 2 more.
+    assert published.count() == 16
     for variant in published.select_related("council"):
         assert vs.variant_problems(variant) == [], variant
     for slug in SHIPPED:
@@ -482,6 +483,15 @@ def test_shipped_councils_pass_every_rule_round_trip_and_preview(client, council
     mo_row = next(r for r in rows if r.step.state == "monitoring_officer")
     assert mo_row.borrowed_from == councils["wiltshire"]
     assert "Lent by Wiltshire Council" in text(client.get(url("preview", variant)))
+    # West Lavington 4.2: the grievance rung is the small group of councillors, as a panel.
+    panel_row = next(r for r in rows if r.step.state == "personnel_committee")
+    assert panel_row.handler is None
+    assert {p.key for p in panel_row.panel} == {
+        "cllr-james-olding",
+        "cllr-rachel-norris",
+        "cllr-margaret-tilley",
+    }
+    assert "The panel: Cllr James Olding" in text(client.get(url("preview", variant)))
 
 
 def test_diff_of_a_route_with_one_version_says_so(client, world, council_admin):

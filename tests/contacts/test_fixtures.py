@@ -78,7 +78,8 @@ def test_loading_twice_creates_and_changes_nothing(shipped):
     ]
     assert writes == []
     assert before["Council"] == 7
-    assert before["ProtocolVariant"] == 14
+    # The 14 ladders of DESIGN.md, and Halstead footnote 1's two routes.
+    assert before["ProtocolVariant"] == 16
 
 
 # -- the contract's councils -------------------------------------------------------------------
@@ -134,6 +135,10 @@ LADDERS = [
         "officer_complaint_about_member",
         ["head_of_paid_service", "monitoring_officer", "standards_committee"],
     ),
+    # Halstead footnote 1: members contact the Monitoring Officer; staff grievances go to the
+    # grievance procedure (the Town Clerk, then the Staff Advisory Committee as a panel).
+    ("halstead", "member_complaint_about_officer", ["monitoring_officer"]),
+    ("halstead", "officer_concern_about_member", ["head_of_paid_service", "personnel_committee"]),
     ("west-lavington", "member_concern_about_officer", ["informal", "personnel_committee"]),
     (
         "west-lavington",
@@ -363,6 +368,37 @@ def test_clerk_and_mo_logins_belong_to_the_role_holders(shipped, username, role)
     assert role_holder(council=person.council, role=role) == person
 
 
+# api-contract.md: `S-R` for a member of each committee that sits as a panel (R's underscores
+# as hyphens); the second member gets `S-R` without "-member" (the contract's own example,
+# `west-lavington-personnel-committee`), so two members of one panel can each act.
+_STANDARDS = Role.STANDARDS_COMMITTEE_MEMBER
+_PERSONNEL = Role.PERSONNEL_COMMITTEE_MEMBER
+COMMITTEE_LOGINS = [
+    ("maldon-standards-committee-member", "maldon", _STANDARDS),
+    ("maldon-standards-committee", "maldon", _STANDARDS),
+    ("hounslow-standards-committee-member", "hounslow", _STANDARDS),
+    ("hounslow-standards-committee", "hounslow", _STANDARDS),
+    ("lancaster-standards-committee-member", "lancaster", _STANDARDS),
+    ("lancaster-standards-committee", "lancaster", _STANDARDS),
+    ("halstead-personnel-committee-member", "halstead", _PERSONNEL),
+    ("halstead-personnel-committee", "halstead", _PERSONNEL),
+    ("west-lavington-personnel-committee-member", "west-lavington", _PERSONNEL),
+    ("west-lavington-personnel-committee", "west-lavington", _PERSONNEL),
+]
+
+
+@pytest.mark.parametrize(("username", "slug", "role"), COMMITTEE_LOGINS)
+def test_committee_member_logins_sit_on_their_committee(shipped, client, username, slug, role):
+    """Maldon 5.1, Hounslow 11.3, Lancaster 13.2 (Standards Committee); West Lavington 4.2 and
+    Halstead footnote 1 (the personnel committee): each panel has members who can sign in."""
+    assert client.login(username=username, password=PASSWORD)
+    person = Person.objects.get(user__username=username)
+    assert person.council.slug == slug
+    assert person.kind == "councillor"
+    assert person.pk in {h.person.pk for h in role_holders(council=shipped[slug], role=role)}
+    assert list(person.user.groups.values_list("name", flat=True)) == [UserGroup.COUNCILLOR]
+
+
 @pytest.mark.parametrize(
     ("username", "parish"), [("braintree-mo", "halstead"), ("wiltshire-mo", "west-lavington")]
 )
@@ -390,10 +426,10 @@ def test_load_demo_twice_duplicates_nothing(shipped):
     users = get_user_model().objects.count()
     before = _counts()
     call_command("load_demo", verbosity=0, sample_cases=False)
-    assert get_user_model().objects.count() == users == 21
+    assert get_user_model().objects.count() == users == 21 + len(COMMITTEE_LOGINS)
     assert set(Group.objects.values_list("name", flat=True)) == set(UserGroup.ALL)
     assert _counts() == before
-    assert Person.objects.filter(user__isnull=False).count() == 20
+    assert Person.objects.filter(user__isnull=False).count() == 20 + len(COMMITTEE_LOGINS)
 
 
 # -- sample cases ---------------------------------------------------------------------------------

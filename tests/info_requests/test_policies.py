@@ -28,18 +28,24 @@ def test_load_info_policies_is_idempotent_and_skips_missing_councils(capsys):
     assert "Skipped halstead" in out.err
 
 
+MO = Role.MONITORING_OFFICER
+
+
 @pytest.mark.parametrize(
-    ("slug", "decider", "need_to_know", "dispute", "reasons", "pause", "s100f"),
+    ("slug", "decider", "need_to_know", "dispute", "reasons", "pause", "s100f", "review"),
     [
-        ("lancaster", Role.SERVICE_HEAD, Role.MONITORING_OFFICER, "", False, False, True),
-        ("maldon", Role.DIRECTOR, Role.DIRECTOR, Role.HEAD_OF_PAID_SERVICE, True, False, True),
-        ("hounslow", Role.DIRECTOR, Role.MONITORING_OFFICER, "", False, True, True),
-        ("halstead", Role.CLERK, Role.CLERK, "", False, False, False),
-        ("west-lavington", Role.CLERK, Role.CLERK, "", False, False, False),
+        # Lancaster 8.8: "a right of internal review by the Monitoring Officer".
+        ("lancaster", Role.SERVICE_HEAD, Role.MONITORING_OFFICER, "", False, False, True, MO),
+        ("maldon", Role.DIRECTOR, Role.DIRECTOR, Role.HEAD_OF_PAID_SERVICE, True, False, True, MO),
+        ("hounslow", Role.DIRECTOR, Role.MONITORING_OFFICER, "", False, True, True, MO),
+        # FOIA Schedule 1 Part II: a parish is its own public authority and reviews its own
+        # FOI decisions, never the lending council's Monitoring Officer.
+        ("halstead", Role.CLERK, Role.CLERK, "", False, False, False, Role.CLERK),
+        ("west-lavington", Role.CLERK, Role.CLERK, "", False, False, False, Role.CLERK),
     ],
 )
 def test_shipped_policies_follow_the_protocols(
-    slug, decider, need_to_know, dispute, reasons, pause, s100f
+    slug, decider, need_to_know, dispute, reasons, pause, s100f, review
 ):
     p = INFO_POLICIES[slug]
     assert p["decider_role"] == decider
@@ -48,7 +54,7 @@ def test_shipped_policies_follow_the_protocols(
     assert p["reasons_required_outside_committee"] is reasons
     assert p["resource_pause"] is pause
     assert p["s100f_applies"] is s100f
-    assert p["review_role"] == Role.MONITORING_OFFICER
+    assert p["review_role"] == review
 
 
 def test_default_policy_for_an_unconfigured_council():

@@ -376,3 +376,53 @@ def test_create_validation(lan):
 def test_deadline_rows_belong_to_the_request(lan):
     r = services.treat_as_foi(info_request=make_request(lan), actor=lan.mo.user)
     assert Deadline.objects.filter(info_request=r, case__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize("slug", ["halstead", "west-lavington"])
+def test_a_parish_reviews_its_own_foi_decision_never_the_lending_mo(slug):
+    """FOIA Schedule 1 Part II: a parish or town council is a public authority in its own
+    right, so its FOI internal review is done by the parish (its Clerk), never by the
+    Monitoring Officer its district (Braintree) or unitary council (Wiltshire) lends it."""
+    from info_requests.permissions import available_actions
+
+    parish = make_cast(slug, tier=Tier.PARISH)
+    r = services.consider_member_rights(
+        info_request=make_request(parish), actor=parish.decider.user
+    )
+    r = services.refuse_access(info_request=r, actor=parish.decider.user, reason="not_necessary")
+    r = services.treat_as_foi(info_request=r, actor=parish.decider.user)
+    r = services.decide_foi(
+        info_request=r, actor=parish.decider.user, outcome="refused", exemptions=["s43"]
+    )
+    r = services.request_internal_review(
+        info_request=_reload(r), actor=parish.member.user, reason="Please look again."
+    )
+    r = _reload(r)
+    assert "decide_internal_review" not in {a.name for a in available_actions(parish.mo.user, r)}
+    with pytest.raises(PermissionRefused):
+        services.decide_internal_review(
+            info_request=r, actor=parish.mo.user, outcome="upheld", note="The MO decides"
+        )
+    assert "decide_internal_review" in {a.name for a in available_actions(parish.decider.user, r)}
+    r = services.decide_internal_review(
+        info_request=r, actor=parish.decider.user, outcome="upheld", note="The Clerk reviewed."
+    )
+    assert _reload(r).state == InfoRequestState.REVIEW_DECIDED
+
+
+def test_a_parish_policy_naming_the_lent_mo_as_reviewer_is_refused():
+    """FOIA Schedule 1 Part II: neither the admin form nor a stale row lets the lending
+    council's Monitoring Officer decide a parish's internal review."""
+    from contacts.models import Role
+    from info_requests.permissions import may_take
+
+    parish = make_cast("halstead", tier=Tier.PARISH, review_role=Role.MONITORING_OFFICER)
+    with pytest.raises(ValidationError) as refused:
+        parish.policy.full_clean()
+    assert "its own public authority under the Freedom of Information Act" in str(refused.value)
+    r = make_request(parish)
+    assert not may_take(parish.mo.user, r, "decide_internal_review")
+    # A principal council's Monitoring Officer does review (Lancaster 8.8).
+    lan = make_cast("lancaster")
+    lan.policy.full_clean()
+    assert may_take(lan.mo.user, make_request(lan), "decide_internal_review")

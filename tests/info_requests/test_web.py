@@ -227,3 +227,24 @@ def test_hounslow_pause_page_says_the_foi_clock_keeps_running(client, time_machi
     # The FOI clock row itself still reads "Running", not paused for clarification.
     assert ": awaiting clarification</td>" not in page
     assert '<td class="govuk-table__cell">Running</td>' in page
+
+
+def test_a_parish_members_review_page_says_the_parish_reviews_it(client):
+    """FOIA Schedule 1 Part II: the member of a parish is told their internal review is the
+    parish's own (the Clerk's), not the Monitoring Officer's (Lancaster 8.8's wording)."""
+    from contacts.models import Tier
+
+    parish = make_cast("west-lavington", tier=Tier.PARISH)
+    r = services.consider_member_rights(
+        info_request=make_request(parish), actor=parish.decider.user
+    )
+    r = services.refuse_access(info_request=r, actor=parish.decider.user, reason="not_necessary")
+    r = services.treat_as_foi(info_request=r, actor=parish.decider.user)
+    services.decide_foi(
+        info_request=r, actor=parish.decider.user, outcome="refused", exemptions=["s43"]
+    )
+    client.force_login(parish.member.user)
+    page = client.get(_action(r, "request_internal_review")).content.decode()
+    assert "a public authority in its own right" in page
+    assert "by the Clerk" in page
+    assert "carried out by the Monitoring Officer" not in page

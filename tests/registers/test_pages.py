@@ -151,7 +151,7 @@ def test_lancaster_written_request_rule_on_the_page_and_api(client, lancaster):
     client.force_login(lancaster.users["officer"])
     page = client.get(reverse("registers:briefings_detail", args=[briefing.pk])).content.decode()
     assert "Share with the other groups" not in page
-    assert "Only at the briefed group's written request" in page
+    assert "only at the written request of the group briefed" in page
     client.post(
         reverse("registers:briefing_written_request", args=[briefing.pk]),
         {"received_on": "2026-11-03", "reference": "Email from the group secretary"},

@@ -678,3 +678,23 @@ def test_a_dry_run_lists_the_emails_and_changes_nothing(world):
 
     old.refresh_from_db()
     assert old.from_address == "sam@example.org"
+
+
+def test_a_cases_conciliator_and_panel_go_with_its_personal_data(world):
+    """West Lavington 4.1's conciliator is a named third party, and a committee panel names
+    councillors: both are removed when the case is anonymised."""
+    from cases.models import PanelSeat
+
+    old = _closed(world, years_ago=6.2)
+    Case.objects.filter(pk=old.pk).update(conciliator="Jo Bloggs, SLCC independent person")
+    PanelSeat.objects.create(
+        case=old,
+        person=world["councillor"],
+        step_position=old.step_position,
+        role="standards_committee_member",
+        seated_at=old.closed_at,
+    )
+    gdpr.apply_retention(now=NOW)
+    old.refresh_from_db()
+    assert old.conciliator == gdpr.ANONYMISED
+    assert not PanelSeat.objects.filter(case=old).exists()

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import Council, Person, Role
-from contacts.selectors import UserGroup, role_holder
+from contacts.selectors import UserGroup, role_holder, role_holders
 
 # The contract's demo password (api-contract.md). Demo only: production has no such accounts.
 DEMO_PASSWORD = "protocol-demo-2026"  # noqa: S105
@@ -212,6 +212,48 @@ class Command(BaseCommand):
                 raise CommandError(f"{council.name} has no Monitoring Officer.")
             self._login(f"{slug}-mo", mo, groups[UserGroup.MONITORING_OFFICER])
             names.append(f"{slug}-mo")
+        names += self._committee_logins(groups[UserGroup.COUNCILLOR])
+        return names
+
+    def _committee_logins(self, group: Group) -> list[str]:
+        """`S-R` for one member of each committee that sits as a panel on a shipped route
+        (api-contract.md: R's underscores as hyphens, e.g. `maldon-standards-committee-member`);
+        West Lavington's second member also gets the contract's own example,
+        `west-lavington-personnel-committee`, so two members can act on one case."""
+        from cases.models import VariantStatus, VariantStep
+        from cases.routing import is_panel_role
+
+        steps = (
+            VariantStep.objects.filter(
+                variant__status=VariantStatus.PUBLISHED, variant__council__slug__in=DEMO_PEOPLE
+            )
+            .values_list("variant__council__slug", "handler_role")
+            .distinct()
+        )
+        names: list[str] = []
+        for slug, role in sorted(set(steps)):
+            if not is_panel_role(role):
+                continue
+            council = self._council(slug)
+            base = f"{slug}-{role.replace('_', '-')}"
+            wanted = [base]
+            if base.endswith("-member"):
+                wanted.append(base.removesuffix("-member"))
+            user_model = get_user_model()
+            holders = [
+                h.person
+                for h in role_holders(council=council, role=role)
+                if h.person.council_id == council.pk
+            ]
+            for username in wanted:
+                mine = user_model.objects.filter(username=username).first()
+                person = next(
+                    (p for p in holders if mine is not None and p.user_id == mine.pk), None
+                ) or next((p for p in holders if p.user_id is None), None)
+                if person is None:
+                    continue
+                self._login(username, person, group)
+                names.append(username)
         return names
 
     @staticmethod

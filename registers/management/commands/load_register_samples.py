@@ -101,7 +101,8 @@ class Command(BaseCommand):
             meeting_on=ago(3),
             reason="The agenda item was the group's campaign plan for the by-election.",
         )
-        # Lancaster 3.1: information passes only at the briefed group's written request.
+        # Lancaster 3.1: a Senior Housing Officer briefs only with the Chief Executive's
+        # approval, and the information passes only at the briefed group's written request.
         lan_brief = services.record_briefing(
             actor=self._user("lancaster", "liam-hargreaves"),
             group=self._group("lancaster", "Green Group"),
@@ -110,6 +111,16 @@ class Command(BaseCommand):
             given_on=ago(4),
             advice="Options for the banding scheme and their effect on waiting times.",
             decision_meeting="Cabinet",
+            approved_by=self._person("lancaster", "mark-davenport"),
+        )
+        services.record_written_request(
+            actor=self._user("lancaster", "liam-hargreaves"),
+            briefing=lan_brief,
+            received_on=ago(3),
+            reference="Email from the Green Group secretary",
+        )
+        lan_brief = services.share_briefing_information(
+            actor=self._user("lancaster", "liam-hargreaves"), briefing=lan_brief
         )
         services.respond_to_offer(
             actor=self._user("lancaster", "liam-hargreaves"),
