@@ -184,7 +184,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
     elif person is not None:
         council = get_object_or_404(councils, pk=person.council_id)
     else:
-        raise Http404("Choose a council.")
+        # An administrator belongs to no council: ask which one (it was a 404, "Choose a council").
+        return render(
+            request, "info_requests/choose_council.html", {"councils": councils.order_by("name")}
+        )
     member = person if person is not None and person.kind == PersonKind.COUNCILLOR else None
     if member is not None and member.council_id != council.pk:
         raise Http404("You may only ask for information from your own council.")

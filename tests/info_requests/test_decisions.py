@@ -286,3 +286,16 @@ def test_member_history_hides_officers_notes(client, lan):
     assert "SECRET-ADVICE" not in page
     client.force_login(lan.decider.user)
     assert "SECRET-ADVICE" in client.get(_detail(r)).content.decode()
+
+
+def test_admin_asking_for_information_chooses_a_council_instead_of_a_404(client, lan):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root22", "root22@example.com", "x")
+    client.force_login(admin)
+    page = client.get(reverse("info_requests:new"))
+    assert page.status_code == 200
+    assert "Which council is the request to?" in page.content.decode()
+    link = f"{reverse('info_requests:new')}?council={lan.council.slug}"
+    assert link in page.content.decode()
+    assert client.get(link).status_code == 200
