@@ -376,6 +376,7 @@ class EventAction(models.TextChoices):
     ACKNOWLEDGEMENT_SENT = "acknowledgement_sent", "Acknowledgement sent"
     INFORMED = "informed", "Roles informed"
     ANONYMISED = "anonymised", "Anonymised"
+    SUMMARY_CORRECTED = "summary_corrected", "Summary corrected"
 
 
 class ImmutableModelError(Exception):
