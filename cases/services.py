@@ -600,7 +600,9 @@ def clocks_on_reopen(case: Case) -> tuple[list[Any], list[tuple[Any, str]]]:
                 (rule, f"it applies only to cases received by {rule.get_only_channel_display()}")
             )
         elif rule.kind in met:
-            not_restarted.append((rule, f"it was met on {met[rule.kind]:%d %B %Y}"))
+            not_restarted.append(
+                (rule, f"it was met on {timezone.localtime(met[rule.kind]):%-d %B %Y}")
+            )
         else:
             restart.append(rule)
     return restart, not_restarted

@@ -358,6 +358,10 @@ def move_step(request: HttpRequest, variant: ProtocolVariant, step_pk: int) -> H
     return redirect(_variant_url(variant) + f"#step-{moved.position}")
 
 
+def _with_clocks(count: int) -> str:
+    return "" if count == 0 else f", with its {count} clock{'s' if count > 1 else ''},"
+
+
 def _confirm(
     request: HttpRequest,
     variant: ProtocolVariant,
@@ -393,8 +397,8 @@ def remove_step(request: HttpRequest, variant: ProtocolVariant, step_pk: int) ->
         request,
         variant,
         heading=f"Remove step {step.position}, {step.label}?",
-        detail=f"Step {step.position} and its {step.clocks.count()} clock(s) are removed from "
-        f"this draft; the steps after it move up.",
+        detail=f"Step {step.position}{_with_clocks(step.clocks.count())} is removed from this "
+        "draft; the steps after it move up.",
         button="Yes, remove the step",
         back=_variant_url(variant) + f"#step-{step.position}",
     )
