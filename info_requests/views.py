@@ -23,7 +23,6 @@ from . import services
 from .forms import ActionForm, InfoRequestForm, RequestedItemForm
 from .models import (
     FoiExemption,
-    InfoEventAction,
     InfoRequest,
     InfoRequestState,
     ItemOutcome,
@@ -31,19 +30,19 @@ from .models import (
 )
 from .permissions import (
     ACTIONS,
-    MEMBER,
     available_actions,
     button_label,
     done_message,
     guidance_for,
     may_take,
     s100f_blocked_items,
-    user_roles,
 )
 from .selectors import (
     councils_user_may_log_for,
+    history_for,
     info_request_detail,
     policy_for,
+    sees_officers_file,
     visible_info_requests_for,
 )
 
@@ -69,44 +68,6 @@ LETTERS: dict[str, str] = {
     "review-outcome": "Internal review outcome, and your right to complain to the Information "
     "Commissioner",
 }
-
-
-# The history entries whose words are meant for the member; the rest (file notes, legal advice,
-# item markings, resource discussions) show the member only that the step happened.
-MEMBER_READABLE_EVENTS = {
-    InfoEventAction.CREATED,
-    InfoEventAction.REFUSED,
-    InfoEventAction.DISPUTED,
-    InfoEventAction.CLARIFICATION_SOUGHT,
-    InfoEventAction.CLARIFICATION_RECEIVED,
-    InfoEventAction.FOI_DECIDED,
-    InfoEventAction.REVIEW_REQUESTED,
-    InfoEventAction.REVIEW_DECIDED,
-    InfoEventAction.ICO_RECORDED,
-    InfoEventAction.WITHDRAWN,
-}
-# Steps that only officers need to see in the member's history at all.
-OFFICER_ONLY_EVENTS = {InfoEventAction.ITEM_ADDED, InfoEventAction.ITEM_ASSESSED}
-
-
-def officer_view(user: Any, info_request: InfoRequest) -> bool:
-    """Whether `user` sees the officers' file (notes, advice), not just the member's view."""
-    return user.is_superuser or bool(user_roles(user, info_request) - {MEMBER})
-
-
-def history_for(user: Any, info_request: InfoRequest) -> list[dict[str, Any]]:
-    officer = officer_view(user, info_request)
-    rows = []
-    for e in info_request.events.all():
-        if not officer and e.action in OFFICER_ONLY_EVENTS:
-            continue
-        rows.append(
-            {
-                "event": e,
-                "reason": e.reason if officer or e.action in MEMBER_READABLE_EVENTS else "",
-            }
-        )
-    return rows
 
 
 def letters_for(info_request: InfoRequest) -> list[tuple[str, str]]:
@@ -247,8 +208,11 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "actions": available_actions(request.user, info_request),
             "deadlines": deadlines,
             "items": items,
-            "history": history_for(request.user, info_request),
-            "officer_view": officer_view(request.user, info_request),
+            "history": [
+                {"event": e, "reason": reason}
+                for e, reason in history_for(request.user, info_request)
+            ],
+            "officer_view": sees_officers_file(request.user, info_request),
             "letters": letters_for(info_request),
             "s100f_blocked": info_request.state == InfoRequestState.DETERMINING
             and info_request.policy.s100f_applies

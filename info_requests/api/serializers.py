@@ -23,6 +23,7 @@ from ..models import (
     ReviewOutcome,
 )
 from ..schedule12a import Schedule12AParagraph
+from ..selectors import history_for
 from ..services import ItemDecision
 
 
@@ -98,7 +99,7 @@ class InfoRequestSerializer(serializers.ModelSerializer):
         read_only=True
     )
     deadlines = InfoDeadlineSerializer(many=True, read_only=True)
-    history = InfoHistorySerializer(many=True, read_only=True, source="events")
+    history = serializers.SerializerMethodField()
     items = InfoRequestedItemSerializer(many=True, read_only=True)
     route = serializers.SerializerMethodField()
 
@@ -132,6 +133,20 @@ class InfoRequestSerializer(serializers.ModelSerializer):
     )
     def get_route(self, obj: InfoRequest) -> str | None:
         return obj.route or None
+
+    @extend_schema_field(InfoHistorySerializer(many=True))
+    def get_history(self, obj: InfoRequest) -> list[dict[str, Any]]:
+        # The member reads the words meant for them, not the officers' file (selectors).
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return []
+        rows = []
+        for event, reason in history_for(user, obj):
+            row = dict(InfoHistorySerializer(event).data)
+            row["reason"] = reason
+            rows.append(row)
+        return rows
 
 
 class InfoRequestCreateSerializer(serializers.Serializer):

@@ -284,8 +284,12 @@ def test_member_history_hides_officers_notes(client, lan):
     page = client.get(_detail(r)).content.decode()
     assert "Legal advice noted" in page
     assert "SECRET-ADVICE" not in page
+    api = client.get(f"/api/info-requests/{r.pk}/").json()
+    assert "legal_advice_noted" in [h["action"] for h in api["history"]]
+    assert "SECRET-ADVICE" not in str(api)
     client.force_login(lan.decider.user)
     assert "SECRET-ADVICE" in client.get(_detail(r)).content.decode()
+    assert "SECRET-ADVICE" in str(client.get(f"/api/info-requests/{r.pk}/").json())
 
 
 def test_admin_asking_for_information_chooses_a_council_instead_of_a_404(client, lan):
