@@ -240,7 +240,7 @@ def action_fields(name: str) -> dict[str, forms.Field]:
         "record_resource_agreement": {
             "agreement": _text("What did the group leaders and Head of Paid Service agree?"),
         },
-        "withdraw": {"reason": _text("Reason (optional)", required=False, rows=2)},
+        "withdraw": {"reason": _text("Why is the request being withdrawn?", rows=2)},
     }
     return fields.get(name, {})
 

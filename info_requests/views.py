@@ -246,6 +246,24 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
         info_request=info_request,
     )
     error = ""
+    if (
+        request.method == "POST"
+        and spec.destructive
+        and request.POST.get("confirmed") != "yes"
+        and form.is_valid()
+    ):
+        # An irreversible step asks once more, showing what was entered.
+        return render(
+            request,
+            "info_requests/action_confirm.html",
+            {
+                "r": info_request,
+                "spec": spec,
+                "button": button_label(action),
+                "answers": _answers(form),
+                "hidden": [(k, v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"],
+            },
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.TRANSITION_SERVICES[action](
@@ -276,6 +294,18 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
         },
         status=status,
     )
+
+
+def _answers(form: ActionForm) -> list[tuple[str, str]]:
+    """What was entered, in words (a choice by its label), for the confirmation page."""
+    rows = []
+    for field in form.visible_fields():
+        value = form.cleaned_data.get(field.name)
+        if value in (None, "", []):
+            continue
+        choices = dict(getattr(field.field, "choices", []) or [])
+        rows.append((str(field.label), str(choices.get(value, value))))
+    return rows
 
 
 @login_required

@@ -303,3 +303,30 @@ def test_admin_asking_for_information_chooses_a_council_instead_of_a_404(client,
     link = f"{reverse('info_requests:new')}?council={lan.council.slug}"
     assert link in page.content.decode()
     assert client.get(link).status_code == 200
+
+
+def test_withdrawing_a_request_needs_a_reason_and_a_confirmation(client, lan):
+    r = make_request(lan)
+    client.force_login(lan.member.user)
+    empty = client.post(_action(r, "withdraw"), {})
+    assert "Enter why the request is being withdrawn" in empty.content.decode()
+    data = {"reason": "I found the papers on the council's website."}
+    asked = client.post(_action(r, "withdraw"), data)
+    page = asked.content.decode()
+    assert "Are you sure? Withdraw the request" in page
+    assert "I found the papers on the council" in page
+    assert _reload(r).state == InfoRequestState.RECEIVED
+    client.post(_action(r, "withdraw"), {**data, "confirmed": "yes"})
+    assert _reload(r).state == InfoRequestState.WITHDRAWN
+
+
+def test_refusal_confirmation_shows_the_reason_in_words(client, lan):
+    r = services.consider_member_rights(info_request=make_request(lan), actor=lan.decider.user)
+    client.force_login(lan.mo.user)
+    page = client.post(_action(r, "refuse_access"), {"reason": "mere_curiosity"}).content.decode()
+    assert "Mere curiosity is not sufficient" in page
+    assert _reload(r).state == InfoRequestState.DETERMINING
+    client.post(_action(r, "refuse_access"), {"reason": "mere_curiosity", "confirmed": "yes"})
+    r = _reload(r)
+    assert r.state == InfoRequestState.REFUSED
+    assert (r.decided_by, r.decided_by_role) == (lan.mo, "monitoring_officer")
