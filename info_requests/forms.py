@@ -178,6 +178,12 @@ def _decision_fields(file_label: str, file_help: str, *, file_required: bool = F
     }
 
 
+def _withdraw_reason() -> forms.Field:
+    field = _text("Why is the request being withdrawn?", rows=2)
+    field.error_messages["required"] = "Enter why the request is being withdrawn."
+    return field
+
+
 def action_fields(name: str) -> dict[str, forms.Field]:
     """The fields each step asks for; the keys are the service's keyword arguments."""
     note = {"note": _text("Note for the record", required=False, rows=3)}
@@ -240,7 +246,7 @@ def action_fields(name: str) -> dict[str, forms.Field]:
         "record_resource_agreement": {
             "agreement": _text("What did the group leaders and Head of Paid Service agree?"),
         },
-        "withdraw": {"reason": _text("Why is the request being withdrawn?", rows=2)},
+        "withdraw": {"reason": _withdraw_reason()},
     }
     return fields.get(name, {})
 
