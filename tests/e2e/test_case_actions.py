@@ -17,12 +17,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_clerk_responds_then_withdraws_with_confirmation(open_tab):
     tab = open_tab()
-    reference = journeys.clerk_logs_an_emailed_dispute(tab, shots="e2e-22-clerk")
+    reference = journeys.clerk_logs_an_emailed_dispute(tab, shots="22-clerk")
     case = Case.objects.get(reference=reference)
     detail = f"/cases/{reference}/"
 
     # Respond: empty first.
-    tab.go(detail).follow("Respond")
+    tab.go(detail).press("Respond", exact=True)
     assert "will read it" in tab.text()
     tab.press("Respond")
     journeys.assert_error_summary(tab, "#id_text")
@@ -30,7 +30,7 @@ def test_clerk_responds_then_withdraws_with_confirmation(open_tab):
     tab.fill("Response", "Thank you: the Director will call you this week to talk it through.")
     tab.press("Respond")
     assert "Check your response before it is sent" in tab.heading()
-    tab.shot("e2e-22-respond-confirm")
+    tab.shot("22-respond-confirm")
     outbox = len(mail.outbox)
     tab.press("Send the response")
     assert "Response recorded." in tab.text()
@@ -39,7 +39,7 @@ def test_clerk_responds_then_withdraws_with_confirmation(open_tab):
     assert len(mail.outbox) >= outbox
 
     # Withdraw: empty first, then a reason, then the confirmation.
-    tab.go(detail).follow("Withdraw")
+    tab.go(detail).press("Withdraw", exact=True)
     tab.press("Withdraw")
     journeys.assert_error_summary(tab, "#id_reason")
     assert Case.objects.get(pk=case.pk).is_open
@@ -47,7 +47,7 @@ def test_clerk_responds_then_withdraws_with_confirmation(open_tab):
     tab.press("Withdraw")
     assert f"Are you sure you want to withdraw {reference}?" in tab.heading()
     assert Case.objects.get(pk=case.pk).is_open
-    tab.shot("e2e-22-withdraw-confirm")
+    tab.shot("22-withdraw-confirm")
     tab.press("Yes, withdraw the case")
     assert "Case withdrawn. The case is closed: its clocks have stopped." in tab.text()
     current = Case.objects.get(pk=case.pk)
