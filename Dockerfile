@@ -33,6 +33,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     MEDIA_ROOT=/app/var/uploads \
     CELERY_BEAT_SCHEDULE_FILENAME=/app/var/beat/celerybeat-schedule \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
+# WeasyPrint (the PDF letters) needs Debian's pango.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid ${APP_UID} protocol \
     && useradd --system --uid ${APP_UID} --gid protocol --home-dir /app --shell /usr/sbin/nologin protocol
 COPY --from=build /opt/venv /opt/venv

@@ -1,7 +1,10 @@
 # Protocol — run `make help` for the list of targets.
 SHELL := /bin/bash
-PYTHON ?= python3.11
-VENV := .venv
+# The newest of the Pythons the project supports (3.13, 3.12, 3.11) that runs (a pyenv shim for a
+# version not selected does not); override with
+# `make PYTHON=python3.12 ...`.
+PYTHON ?= $(or $(shell for v in 3.13 3.12 3.11; do python$$v -c '' >/dev/null 2>&1 && { echo python$$v; break; }; done),python3.11)
+VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
@@ -13,16 +16,19 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 .DEFAULT_GOAL := help
 
 help: ## List every target with a one-line description
-	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m  %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11, 3.12 or 3.13 is needed ($(PYTHON) not found)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the app with its development tools
+
+print-python:
+	@echo $(PYTHON)
 
 migrate: install ## Apply database migrations (SQLite in var/ unless DATABASE_URL is set)
 	mkdir -p var
@@ -31,9 +37,9 @@ migrate: install ## Apply database migrations (SQLite in var/ unless DATABASE_UR
 demo: migrate ## Load the seven councils, the demo logins and sample cases (idempotent)
 	$(PY) manage.py load_demo
 
-run: demo ## Set up everything and serve on http://127.0.0.1:8000 with a Celery worker and beat
+run: demo ## Serve on http://127.0.0.1:$PORT (default 8000) with a Celery worker and beat
 	mkdir -p var/celery-queue var/celery-processed
-	PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 
 test: install ## Run the whole test suite on the real PostgreSQL and Redis
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
@@ -74,4 +80,4 @@ ci: ## Run what CI runs (.ci/run)
 clean: ## Remove the embedded database, queue and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install migrate demo run test e2e lint format migrations-check schema audit vendor ci clean
+.PHONY: help print-python install migrate demo run test e2e lint format migrations-check schema audit vendor ci clean

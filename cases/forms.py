@@ -153,7 +153,29 @@ class SummaryForm(forms.Form):
         summary = self.cleaned_data["summary"].strip()
         if not summary:
             raise forms.ValidationError("Enter a summary of the case")
+        if len(summary) < SUMMARY_MIN_LENGTH:
+            raise forms.ValidationError(
+                f"Say a little more: at least {SUMMARY_MIN_LENGTH} characters on what happened "
+                "and what outcome is hoped for"
+            )
         return summary
+
+
+# A summary the handler can act on: "x" or "help" tells nobody what happened.
+SUMMARY_MIN_LENGTH = 15
+
+
+class CorrectSummaryForm(SummaryForm):
+    """The person who raised the case corrects their summary before it is acknowledged."""
+
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Correct the summary",
+        help_text="Until the case is acknowledged you can correct what you wrote. The earlier "
+        "wording stays in the case's history.",
+        max_length=5000,
+        error_messages={"required": "Enter a summary of the case"},
+    )
 
 
 class CheckAnswersForm(forms.Form):
@@ -172,19 +194,35 @@ ACTION_FIELDS: dict[str, tuple[str, str, str, bool]] = {
     ),
     "respond": ("text", "Response", "This is recorded on the case's timeline.", True),
     "resolve": ("outcome", "Outcome", "Say how it was resolved and what was agreed.", True),
-    "withdraw": ("reason", "Why is it being withdrawn?", "", False),
+    "withdraw": (
+        "reason",
+        "Why is it being withdrawn?",
+        "Recorded on the case's timeline; the parties are told the case is withdrawn.",
+        True,
+    ),
     "reopen": ("reason", "Why is it being reopened?", "", True),
 }
 
 
+# Irreversible or sent-to-the-parties actions: the text is shown back for a second, explicit
+# confirmation before anything happens.
+CONFIRMED_ACTIONS = ("withdraw", "respond")
+
+
 class ActionForm(forms.Form):
-    """Confirm one transition. `expected_state` is the state the user saw."""
+    """Confirm one transition. `expected_state` is the state the user saw.
+
+    With `check_wording` (Maldon 1.2, where the variant asks for it) the text is checked for
+    adversarial words; the user changes it or ticks `confirm_wording` to keep it.
+    """
 
     expected_state = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, action: str, check_wording: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.action = action
+        self.check_wording = check_wording
+        self.wording_flags: list[WordingFlag] = []
         self.text_field: str | None = None
         if action in ACTION_FIELDS:
             name, label, hint, required = ACTION_FIELDS[action]
@@ -199,6 +237,24 @@ class ActionForm(forms.Form):
             )
             if required:
                 self.fields[name].error_messages["required"] = _required_message(action)
+        if check_wording and self.text_field:
+            self.fields["confirm_wording"] = forms.BooleanField(
+                required=False, label="Keep this wording anyway"
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        text = (data.get(self.text_field) or "") if self.text_field else ""
+        if self.check_wording and text:
+            self.wording_flags = adversarial_words(text)
+            if self.wording_flags and not data.get("confirm_wording"):
+                words = ", ".join(f"'{f.word}' (try '{f.suggestion}')" for f in self.wording_flags)
+                self.add_error(
+                    self.text_field,
+                    f"This uses words that can make an issue harder to resolve informally: "
+                    f"{words}. Change the wording, or confirm you want to keep it",
+                )
+        return data
 
     def service_kwargs(self) -> dict[str, Any]:
         if self.text_field is None:
@@ -212,6 +268,7 @@ def _required_message(action: str) -> str:
         "respond": "Enter the response",
         "resolve": "Enter the outcome",
         "reopen": "Enter why the case is being reopened",
+        "withdraw": "Enter why the case is being withdrawn",
     }.get(action, "Enter a reason")
 
 

@@ -460,6 +460,7 @@ class EventAction(models.TextChoices):
     INFORMED = "informed", "Roles informed"
     ANONYMISED = "anonymised", "Anonymised"
     CONCILIATOR_RECORDED = "conciliator_recorded", "Conciliator recorded"
+    SUMMARY_CORRECTED = "summary_corrected", "Summary corrected"
 
 
 class ImmutableModelError(Exception):

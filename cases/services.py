@@ -36,6 +36,7 @@ from contacts.models import Council, Person, Role
 from contacts.selectors import (
     Holding,
     administered_council_ids,
+    person_for,
     related_person_ids,
     role_holders,
 )
@@ -458,6 +459,48 @@ def acknowledge_case(*, case: Case, actor: User | None) -> Case:
 
 
 @transaction.atomic
+def correct_summary(*, case: Case, actor: User | None, summary: str) -> Case:
+    """The person who raised the case corrects its summary, until it is acknowledged; the old
+    and new wording are kept in the audit trail."""
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationError({"summary": "Enter a summary of the case."})
+    current = _lock(case, check_state=False)
+    if not may_correct_summary(actor, current):
+        raise PermissionRefused(
+            "Only the person who raised the case can correct its summary, and only until it is "
+            "acknowledged."
+        )
+    if summary == current.summary:
+        return current
+    before = current.summary
+    current.summary = summary
+    current.save(update_fields=["summary", "updated_at"])
+    record_event(
+        case=current,
+        actor=actor,
+        action=EventAction.SUMMARY_CORRECTED,
+        from_state=current.state,
+        to_state=current.state,
+        reason="The person who raised the case corrected its summary.",
+        data={"before": before, "after": summary},
+    )
+    return current
+
+
+def may_correct_summary(actor: User | None, case: Case) -> bool:
+    if actor is None or not actor.is_authenticated:
+        return False
+    person = person_for(actor)
+    return (
+        person is not None
+        and person.pk == case.raised_by_id
+        and case.is_open
+        and case.acknowledged_at is None
+    )
+
+
+@transaction.atomic
 def respond_to_case(*, case: Case, actor: User | None, text: str) -> Case:
     """The handler's response to the person who raised the case (Maldon 2.2: within 7 days).
     The response is a shared note, so both parties read it."""
@@ -557,6 +600,7 @@ def reopen_case(*, case: Case, actor: User | None, reason: str) -> Case:
     now = timezone.now()
     current.reopen()
     _save(current)
+    restart, kept_stopped = clocks_on_reopen(current)
     event = record_event(
         case=current,
         actor=actor,
@@ -564,10 +608,50 @@ def reopen_case(*, case: Case, actor: User | None, reason: str) -> Case:
         from_state=from_state,
         to_state=current.state,
         reason=reason.strip(),
+        data={
+            "clocks_restarted": [rule.kind for rule in restart],
+            "clocks_not_restarted": [rule.kind for rule, _why in kept_stopped],
+        },
         at=now,
+    )
+    # The clocks the step names that closing the case stopped run again, whole, from today;
+    # one already met (the acknowledgement was sent) is not owed twice.
+    start_step_clocks(
+        case=current,
+        step=current.current_step,
+        started_at=now,
+        only_kinds={rule.kind for rule in restart},
     )
     _notify(current, event)
     return current
+
+
+def clocks_on_reopen(case: Case) -> tuple[list[Any], list[tuple[Any, str]]]:
+    """For a case reopened at its current step: (the step's clock rules that restart, and
+    (rule, why not) for those that do not). The reopen page shows both before the user acts."""
+    from clocks.models import Deadline
+
+    step = case.current_step
+    met = {
+        d.kind: d.met_at
+        for d in Deadline.objects.filter(
+            case=case, step_position=step.position, met_at__isnull=False
+        )
+    }
+    restart: list[Any] = []
+    not_restarted: list[tuple[Any, str]] = []
+    for rule in step.clocks.all():
+        if rule.only_channel and rule.only_channel != case.channel:
+            not_restarted.append(
+                (rule, f"it applies only to cases received by {rule.get_only_channel_display()}")
+            )
+        elif rule.kind in met:
+            not_restarted.append(
+                (rule, f"it was met on {timezone.localtime(met[rule.kind]):%-d %B %Y}")
+            )
+        else:
+            restart.append(rule)
+    return restart, not_restarted
 
 
 @transaction.atomic

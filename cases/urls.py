@@ -21,5 +21,6 @@ urlpatterns = [
     path("<str:reference>/handler/", views.assign_handler, name="assign_handler"),
     path("<str:reference>/conciliator/", views.record_conciliator, name="record_conciliator"),
     path("<str:reference>/panel/", views.reform_panel, name="reform_panel"),
+    path("<str:reference>/summary/", views.correct_summary, name="correct_summary"),
     path("<str:reference>/<slug:action>/", views.case_action, name="action"),
 ]

@@ -358,10 +358,52 @@ def move_step(request: HttpRequest, variant: ProtocolVariant, step_pk: int) -> H
     return redirect(_variant_url(variant) + f"#step-{moved.position}")
 
 
+def _with_clocks(count: int) -> str:
+    return "" if count == 0 else f", with its {count} clock{'s' if count > 1 else ''},"
+
+
+def _confirm(
+    request: HttpRequest,
+    variant: ProtocolVariant,
+    *,
+    heading: str,
+    detail: str,
+    button: str,
+    back: str,
+) -> HttpResponse | None:
+    """Irreversible steps ask first: a page saying what goes, with one button to do it. None
+    once the user has confirmed (the POST carries confirmed=yes)."""
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        return None
+    return render(
+        request,
+        "variants/confirm.html",
+        {
+            "council": variant.council,
+            "variant": variant,
+            "heading": heading,
+            "detail": detail,
+            "button": button,
+            "back": back,
+        },
+    )
+
+
 @draft_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_step(request: HttpRequest, variant: ProtocolVariant, step_pk: int) -> HttpResponse:
     step = _step(variant, step_pk)
+    asked = _confirm(
+        request,
+        variant,
+        heading=f"Remove step {step.position}, {step.label}?",
+        detail=f"Step {step.position}{_with_clocks(step.clocks.count())} is removed from this "
+        "draft; the steps after it move up.",
+        button="Yes, remove the step",
+        back=_variant_url(variant) + f"#step-{step.position}",
+    )
+    if asked is not None:
+        return asked
     vs.remove_step(step=step, actor=request.user)
     messages.success(request, f"Step {step.position} removed: {step.label}")
     return redirect(_variant_url(variant))
@@ -420,12 +462,23 @@ def edit_clock(
 
 
 @draft_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_clock(
     request: HttpRequest, variant: ProtocolVariant, step_pk: int, clock_pk: int
 ) -> HttpResponse:
     step = _step(variant, step_pk)
-    vs.remove_clock(clock=_clock(step, clock_pk), actor=request.user)
+    clock = _clock(step, clock_pk)
+    asked = _confirm(
+        request,
+        variant,
+        heading=f"Remove the {clock.get_kind_display().lower()} clock from step {step.position}?",
+        detail=f"Cases reaching “{step.label}” under this version will not have this clock.",
+        button="Yes, remove the clock",
+        back=_variant_url(variant) + f"#step-{step.position}",
+    )
+    if asked is not None:
+        return asked
+    vs.remove_clock(clock=clock, actor=request.user)
     messages.success(request, f"Clock removed from step {step.position}.")
     return redirect(_variant_url(variant) + f"#step-{step.position}")
 
@@ -473,10 +526,21 @@ def publish(request: HttpRequest, variant: ProtocolVariant) -> HttpResponse:
 
 
 @draft_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def discard(request: HttpRequest, variant: ProtocolVariant) -> HttpResponse:
     council = variant.council
     version = variant.version
+    asked = _confirm(
+        request,
+        variant,
+        heading=f"Discard draft version {version}?",
+        detail="Every change in this draft is lost. The published version is not affected; "
+        "the draft's history is kept.",
+        button="Yes, discard the draft",
+        back=_variant_url(variant),
+    )
+    if asked is not None:
+        return asked
     vs.discard_draft(variant=variant, actor=request.user)
     messages.success(request, f"Draft version {version} discarded.")
     return redirect("variants:council", slug=council.slug)

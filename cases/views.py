@@ -33,12 +33,14 @@ from protocol_site.errors import ActionNotAllowed, PermissionRefused, StaleObjec
 from . import permissions, selectors, services
 from .forms import (
     ACTION_FIELDS,
+    CONFIRMED_ACTIONS,
     AboutForm,
     ActionForm,
     AssignHandlerForm,
     CaseTypeForm,
     CheckAnswersForm,
     ConciliatorForm,
+    CorrectSummaryForm,
     CouncilForm,
     NoteForm,
     RaisedByForm,
@@ -683,6 +685,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         ),
         "can_record_conciliator": (case.council.is_parish or bool(case.conciliator))
         and services.can_record_conciliator(case=case, user=request.user, admin_ids=admin_ids),
+        "may_correct_summary": services.may_correct_summary(request.user, case),
     }
 
 
@@ -709,6 +712,49 @@ ACTIONS: dict[str, tuple[Callable[..., Any], str, str]] = {
 }
 
 
+def _pending_acknowledgement(case: Case) -> Any:
+    from clocks.models import AcknowledgementDraft, DraftStatus
+
+    return AcknowledgementDraft.objects.filter(case=case, status=DraftStatus.DRAFT).first()
+
+
+def _checks_wording(case: Case, action: str) -> bool:
+    """Maldon 1.2 ("great care should be taken to use constructive language"): a response is
+    checked like a note wherever the variant asks for the check, at every rung."""
+    return action == "respond" and bool(case.variant.informal_wording_check)
+
+
+def _readers(case: Case) -> list[Person]:
+    """Who reads a response: it is a shared note, so both parties."""
+    return [p for p in (case.raised_by, case.about) if p is not None]
+
+
+def _open_clock(case: Case, kind: str) -> Any:
+    return _open_deadlines().filter(case=case, kind=kind).order_by("due_at").first()
+
+
+def what_happens_next(case: Case) -> str:
+    """After an action: who has the case now and when its running clocks fall due; when none
+    runs, that too, so nobody is left guessing."""
+    if not case.is_open:
+        return (
+            "The case is closed: its clocks have stopped. The clerk or the Monitoring Officer "
+            "can reopen it."
+        )
+    who = (
+        f"{case.handler.name} handles it now at {_stage_label(case)}"
+        if case.handler
+        else f"Nobody handles it yet at {_stage_label(case)}: the clerk will assign someone"
+    )
+    clocks = [
+        f"the {d.kind_in_sentence} is due by {timezone.localtime(d.due_at):%A %-d %B %Y}"
+        for d in _open_deadlines().filter(case=case).order_by("due_at")
+    ]
+    if clocks:
+        return f"{who}; {', and '.join(clocks)}."
+    return f"{who}. No clock runs at this stage."
+
+
 def _message(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(str(m) for m in exc.messages)
@@ -726,53 +772,146 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         raise Http404("No such action")
     case = _load_case(request, reference)
     service, button, success = ACTIONS[action]
+    draft = _pending_acknowledgement(case) if action == "acknowledge" else None
+    if draft is not None and request.method == "GET":
+        # One way to acknowledge: where an email is drafted, acknowledging is sending it.
+        return redirect("clocks:acknowledgement", draft.pk)
     available = {t["name"]: t for t in services.available_transitions(case=case, user=request.user)}
     form = ActionForm(
         request.POST if request.method == "POST" else None,
         action=action,
         initial={"expected_state": case.state},
+        check_wording=_checks_wording(case, action),
     )
     error = None
+    confirming = (
+        request.method == "POST"
+        and action in CONFIRMED_ACTIONS
+        and request.POST.get("confirmed") != "yes"
+    )
+    if request.method == "POST" and form.is_valid() and confirming:
+        return _confirmation_page(request, case, action, button, form)
     if request.method == "POST" and form.is_valid():
-        try:
-            if form.cleaned_data["expected_state"] != case.state:
-                raise StaleObject(STALE_MESSAGE)
-            kwargs = form.service_kwargs()
-            if action == "escalate":
-                kwargs["expected_state"] = form.cleaned_data["expected_state"]
-            service(case=case, actor=request.user, **kwargs)
-        except StaleObject:
-            error = STALE_MESSAGE
-        except PermissionRefused as exc:
-            return _refused(request, str(exc))
-        except ActionNotAllowed as exc:
-            error = _message(exc)
-        except ValidationError as exc:
-            if form.text_field and hasattr(exc, "error_dict") and form.text_field in exc.error_dict:
-                form.add_error(form.text_field, exc.error_dict[form.text_field])
-            else:
-                error = _message(exc)
-        else:
+        error, done = _perform(request, case, action, service, form)
+        if done is not None:
+            return done
+        if error is None and not form.errors:
             case = _load_case(request, reference)
-            messages.success(request, success.format(stage=_stage_label(case)))
+            messages.success(
+                request, f"{success.format(stage=_stage_label(case))}. {what_happens_next(case)}"
+            )
             return redirect("cases:detail", case.reference)
-    transition = available.get(action)
     return render(
         request,
         "cases/action.html",
+        {
+            **_action_page_context(case, action, button, form),
+            "error": error,
+            "transition": available.get(action),
+        },
+        status=409 if error else 200,
+    )
+
+
+def _perform(
+    request: HttpRequest, case: Case, action: str, service: Callable[..., Any], form: ActionForm
+) -> tuple[str | None, HttpResponse | None]:
+    """Run the action's service: (an error for the page, or a response that ends the request)."""
+    try:
+        if form.cleaned_data["expected_state"] != case.state:
+            raise StaleObject(STALE_MESSAGE)
+        kwargs = form.service_kwargs()
+        if action == "escalate":
+            kwargs["expected_state"] = form.cleaned_data["expected_state"]
+        service(case=case, actor=request.user, **kwargs)
+    except StaleObject:
+        return STALE_MESSAGE, None
+    except PermissionRefused as exc:
+        return None, _refused(request, str(exc))
+    except ActionNotAllowed as exc:
+        return _message(exc), None
+    except ValidationError as exc:
+        if form.text_field and hasattr(exc, "error_dict") and form.text_field in exc.error_dict:
+            form.add_error(form.text_field, exc.error_dict[form.text_field])
+            return None, None
+        return _message(exc), None
+    return None, None
+
+
+def _confirmation_page(
+    request: HttpRequest, case: Case, action: str, button: str, form: ActionForm
+) -> HttpResponse:
+    """The text back, once more, before anything irreversible or sent happens."""
+    return render(
+        request,
+        "cases/action_confirm.html",
         {
             "case": case,
             "stage": _stage_label(case),
             "action": action,
             "button": button,
             "form": form,
-            "text_field": form[form.text_field] if form.text_field else None,
-            "error": error,
-            "transition": transition,
-            "next_step": case.next_step() if action == "escalate" and case.is_open else None,
-            "has_field": action in ACTION_FIELDS,
+            "text": form.cleaned_data.get(form.text_field or "", ""),
+            "readers": _readers(case),
+            "response_clock": _open_clock(case, ClockKind.RESPONSE),
         },
-        status=409 if error else 200,
+    )
+
+
+def _action_page_context(case: Case, action: str, button: str, form: ActionForm) -> dict:
+    restart, kept_stopped = services.clocks_on_reopen(case) if action == "reopen" else ([], [])
+    return {
+        "case": case,
+        "stage": _stage_label(case),
+        "action": action,
+        "button": button,
+        "form": form,
+        "text_field": form[form.text_field] if form.text_field else None,
+        "next_step": case.next_step() if action == "escalate" and case.is_open else None,
+        "has_field": action in ACTION_FIELDS,
+        "readers": _readers(case),
+        "response_clock": _open_clock(case, ClockKind.RESPONSE),
+        "clocks_restart": restart,
+        "clocks_kept_stopped": kept_stopped,
+        "confirm_wording": (form["confirm_wording"] if "confirm_wording" in form.fields else None),
+    }
+
+
+# == the raiser corrects their summary ============================================================
+@login_required
+@require_http_methods(["GET", "POST"])
+def correct_summary(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _load_case(request, reference)
+    if not services.may_correct_summary(request.user, case):
+        return _refused(
+            request,
+            "Only the person who raised the case can correct its summary, and only until it is "
+            "acknowledged.",
+        )
+    form = CorrectSummaryForm(
+        request.POST if request.method == "POST" else None, initial={"summary": case.summary}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_summary(
+                case=case, actor=request.user, summary=form.cleaned_data["summary"]
+            )
+        except PermissionRefused as exc:
+            return _refused(request, str(exc))
+        except ValidationError as exc:
+            form.add_error("summary", _message(exc))
+        else:
+            messages.success(
+                request,
+                "Summary corrected. The earlier wording stays in the case's history. "
+                + what_happens_next(_load_case(request, reference)),
+            )
+            return redirect("cases:detail", case.reference)
+    return render(
+        request,
+        "cases/correct_summary.html",
+        {"case": case, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

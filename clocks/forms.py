@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 
+from cases.wording import WordingFlag, adversarial_words
+
 
 class AcknowledgementForm(forms.Form):
     subject = forms.CharField(
@@ -17,6 +19,27 @@ class AcknowledgementForm(forms.Form):
         error_messages={"required": "Enter the message to the member."},
         widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 12}),
     )
+    confirm_wording = forms.BooleanField(required=False, label="Send it with this wording anyway")
+
+    def __init__(self, *args: Any, check_wording: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.check_wording = check_wording
+        self.wording_flags: list[WordingFlag] = []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        body = data.get("body") or ""
+        if self.check_wording and body:
+            # Maldon 1.2: constructive language, no "investigation" or "accusation".
+            self.wording_flags = adversarial_words(body)
+            if self.wording_flags and not data.get("confirm_wording"):
+                words = ", ".join(f"'{f.word}' (try '{f.suggestion}')" for f in self.wording_flags)
+                self.add_error(
+                    "body",
+                    "This uses words that can make an issue harder to resolve informally: "
+                    f"{words}. Change the wording, or confirm you want to send it",
+                )
+        return data
 
 
 class HoldingReplyForm(forms.Form):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -233,7 +233,11 @@ def _create_deadline(
 
 @transaction.atomic
 def start_step_clocks(
-    *, case: Case, step: VariantStep, started_at: datetime.datetime
+    *,
+    case: Case,
+    step: VariantStep,
+    started_at: datetime.datetime,
+    only_kinds: Collection[str] | None = None,
 ) -> list[Deadline]:
     """Start the clocks `step` names, for `case`.
 
@@ -252,7 +256,7 @@ def start_step_clocks(
     for rule in step.clocks.all():
         if rule.only_channel and rule.only_channel != case.channel:
             continue
-        if rule.kind in running:
+        if rule.kind in running or (only_kinds is not None and rule.kind not in only_kinds):
             continue
         deadline = _create_deadline(
             case=case,

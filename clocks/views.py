@@ -52,12 +52,14 @@ def acknowledgement(request: HttpRequest, pk: int) -> HttpResponse:
     if draft is None:
         raise Http404("No such acknowledgement.")
     may_send = selectors.may_manage_owner(request.user, draft.case)
+    # Maldon 1.2 wherever the variant asks for the wording check, the acknowledgement included.
+    check_wording = bool(draft.case.variant.informal_wording_check)
     if request.method == "POST":
         if not may_send:
             return _refused(
                 request, "Only the handler, the clerk or the Monitoring Officer can send this."
             )
-        form = AcknowledgementForm(request.POST)
+        form = AcknowledgementForm(request.POST, check_wording=check_wording)
         if form.is_valid():
             try:
                 services.send_acknowledgement(

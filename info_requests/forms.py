@@ -14,11 +14,15 @@ from contacts.models import Council, Person, PersonKind
 from .models import (
     FoiExemption,
     FoiOutcome,
+    InfoRequest,
     InformationPolicy,
+    ItemOutcome,
     RefusalReason,
+    RequestedItem,
     ReviewOutcome,
 )
 from .schedule12a import Schedule12AParagraph
+from .services import ItemDecision
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -32,8 +36,7 @@ class InfoRequestForm(forms.Form):
     )
     description = forms.CharField(
         label="What information is wanted?",
-        help_text="Describe it specifically: which documents, what period, which matter "
-        "(Lancaster 8.5).",
+        help_text="Describe it specifically: which documents, what period, which matter.",
         widget=forms.Textarea,
         error_messages={"required": "Describe the information wanted."},
     )
@@ -85,6 +88,9 @@ class InfoRequestForm(forms.Form):
             choice.queryset = Person.objects.filter(
                 council=council, kind=PersonKind.COUNCILLOR, anonymised_at__isnull=True
             )
+        if policy.protocol_reference:
+            # The council's own clause, never another council's (Maldon's form cited Lancaster).
+            self.fields["description"].help_text += f" ({policy.protocol_reference})"
         if policy.reasons_required_outside_committee:
             self.fields["reasons"].help_text = (
                 f"{policy.protocol_reference}: where it is not about a body the councillor sits "
@@ -156,20 +162,41 @@ def _choice(label: str, choices: Any, message: str) -> forms.Field:
     )
 
 
+PROVIDING = ("provide_as_public", "provide_under_s100f", "provide_on_need_to_know")
+
+
+def _decision_fields(file_label: str, file_help: str, *, file_required: bool = False) -> dict:
+    """A decision keeps the reason for the file apart from the words sent to the councillor."""
+    return {
+        "letter_text": _text(
+            "What to tell the councillor",
+            required=False,
+            help_text="Printed in the decision letter, written to the councillor as “you”.",
+            rows=3,
+        ),
+        "note": _text(file_label, required=file_required, help_text=file_help, rows=3),
+    }
+
+
+def _withdraw_reason() -> forms.Field:
+    field = _text("Why is the request being withdrawn?", rows=2)
+    field.error_messages["required"] = "Enter why the request is being withdrawn."
+    return field
+
+
 def action_fields(name: str) -> dict[str, forms.Field]:
     """The fields each step asks for; the keys are the service's keyword arguments."""
     note = {"note": _text("Note for the record", required=False, rows=3)}
+    officers_only = "Kept on the file for officers; the councillor does not see it."
     fields: dict[str, dict[str, forms.Field]] = {
-        "provide_as_public": note,
+        "provide_as_public": _decision_fields("Reason for the file (optional)", officers_only),
         "consider_member_rights": note,
-        "provide_under_s100f": note,
-        "provide_on_need_to_know": {
-            "note": _text(
-                "Why the councillor needs to know",
-                help_text="For example, the document is about their ward.",
-                rows=3,
-            )
-        },
+        "provide_under_s100f": _decision_fields("Reason for the file (optional)", officers_only),
+        "provide_on_need_to_know": _decision_fields(
+            "Why the councillor needs to know (for the file)",
+            "For example, the document is about their ward. " + officers_only,
+            file_required=True,
+        ),
         "refuse_access": {
             "reason": _choice(
                 "Why does neither s.100F nor need to know apply?",
@@ -219,19 +246,96 @@ def action_fields(name: str) -> dict[str, forms.Field]:
         "record_resource_agreement": {
             "agreement": _text("What did the group leaders and Head of Paid Service agree?"),
         },
-        "withdraw": {"reason": _text("Reason (optional)", required=False, rows=2)},
+        "withdraw": {"reason": _withdraw_reason()},
     }
     return fields.get(name, {})
 
 
+NOT_EXEMPT = "none"
+ITEM_FIELDS = ("paragraph", "contract", "outcome", "reason")
+
+
 class ActionForm(forms.Form):
-    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+    """One step's fields; a decision to provide also marks every listed item."""
+
+    def __init__(
+        self, *args: Any, action: str, info_request: InfoRequest | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.action = action
         self.fields.update(action_fields(action))
+        self.items: list[RequestedItem] = []
+        if action in PROVIDING and info_request is not None:
+            self.items = list(info_request.items.all())
+            for item in self.items:
+                self._add_item_fields(item)
+
+    def _add_item_fields(self, item: RequestedItem) -> None:
+        key = f"item-{item.pk}-"
+        initial_paragraph = (
+            (item.schedule_12a_paragraph or NOT_EXEMPT) if item.is_assessed else None
+        )
+        self.fields[key + "paragraph"] = forms.ChoiceField(
+            label=f"Is “{item.description}” exempt information under Schedule 12A?",
+            choices=[(NOT_EXEMPT, "Not exempt"), *Schedule12AParagraph.choices],
+            widget=forms.RadioSelect,
+            initial=initial_paragraph,
+            error_messages={"required": f"Say whether “{item.description}” is exempt information."},
+        )
+        self.fields[key + "contract"] = forms.BooleanField(
+            label="Paragraph 3 only: it is a term proposed by or to the council in negotiations "
+            "for a contract (section 100F does not reach it)",
+            required=False,
+            initial=item.contract_negotiation_terms,
+        )
+        self.fields[key + "outcome"] = forms.ChoiceField(
+            label=f"Provide or withhold “{item.description}”?",
+            choices=ItemOutcome.choices,
+            widget=forms.RadioSelect,
+            initial=item.outcome or None,
+            error_messages={"required": f"Say whether “{item.description}” is provided."},
+        )
+        self.fields[key + "reason"] = forms.CharField(
+            label=f"Why “{item.description}” is withheld, in words for the councillor",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            initial=item.withheld_reason,
+        )
+
+    def item_rows(self) -> list[tuple[RequestedItem, list[forms.BoundField]]]:
+        return [(item, [self[f"item-{item.pk}-{n}"] for n in ITEM_FIELDS]) for item in self.items]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for item in self.items:
+            key = f"item-{item.pk}-"
+            if (
+                data.get(key + "outcome") == ItemOutcome.WITHHOLD
+                and not (data.get(key + "reason") or "").strip()
+            ):
+                self.add_error(
+                    key + "reason",
+                    f"Say why “{item.description}” is withheld, in words for the councillor.",
+                )
+        return data
 
     def service_kwargs(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
+        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("item-")}
         if "complained" in data:
             data["complained"] = data["complained"] == "yes"
+        if self.items:
+            decisions = []
+            for item in self.items:
+                key = f"item-{item.pk}-"
+                paragraph = self.cleaned_data[key + "paragraph"]
+                decisions.append(
+                    ItemDecision(
+                        item_id=item.pk,
+                        paragraph=None if paragraph == NOT_EXEMPT else paragraph,
+                        contract_negotiation_terms=self.cleaned_data[key + "contract"],
+                        provide=self.cleaned_data[key + "outcome"] == ItemOutcome.PROVIDE,
+                        withheld_reason=self.cleaned_data[key + "reason"],
+                    )
+                )
+            data["items"] = decisions
         return data

@@ -268,7 +268,17 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
     # The disclosure (routes public, s100f, need_to_know).
     provided_at = models.DateTimeField(null=True, blank=True)
     caveat = models.TextField(blank=True, help_text="Lancaster 8.9, as printed on the disclosure.")
-    decision_note = models.TextField(blank=True)
+    decision_note = models.TextField(
+        blank=True, help_text="The reason recorded for the file: officers see it, the member not."
+    )
+    letter_text = models.TextField(
+        blank=True, help_text="What the decision letter says to the member, in the second person."
+    )
+    # Who decided (provided or refused), in which role: the letter is signed by them.
+    decided_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by_role = models.CharField(max_length=40, choices=Role.choices, blank=True)
 
     # Lancaster 8.4 / 8.7: s.100F and need to know not met.
     refused_at = models.DateTimeField(null=True, blank=True)
@@ -391,11 +401,12 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
 
     # -- transitions: fields only; services check who, save, audit and run the clocks ----------
     @transition(field=state, source=S.RECEIVED, target=S.PROVIDED)
-    def provide_as_public(self, *, at: Any, note: str = "") -> None:
+    def provide_as_public(self, *, at: Any, note: str = "", letter_text: str = "") -> None:
         # Lancaster 8.6: what any member of the public would get is simply provided.
         self.route = Route.PUBLIC
         self.provided_at = at
         self.decision_note = note
+        self.letter_text = letter_text
 
     @transition(field=state, source=S.RECEIVED, target=S.DETERMINING)
     def consider_member_rights(self) -> None:
@@ -407,18 +418,24 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
         target=S.PROVIDED,
         conditions=[s100f_available],  # type: ignore[list-item]
     )
-    def provide_under_s100f(self, *, at: Any, caveat: str, note: str = "") -> None:
+    def provide_under_s100f(
+        self, *, at: Any, caveat: str, note: str = "", letter_text: str = ""
+    ) -> None:
         self.route = Route.S100F
         self.provided_at = at
         self.caveat = caveat
         self.decision_note = note
+        self.letter_text = letter_text
 
     @transition(field=state, source=[S.DETERMINING, S.DISPUTED], target=S.PROVIDED)
-    def provide_on_need_to_know(self, *, at: Any, caveat: str, note: str = "") -> None:
+    def provide_on_need_to_know(
+        self, *, at: Any, caveat: str, note: str = "", letter_text: str = ""
+    ) -> None:
         self.route = Route.NEED_TO_KNOW
         self.provided_at = at
         self.caveat = caveat
         self.decision_note = note
+        self.letter_text = letter_text
         if self.disputed_at is not None:
             self.dispute_decided_at = at
 
@@ -521,8 +538,17 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
         self.closed_at = at
 
 
+class ItemOutcome(models.TextChoices):
+    PROVIDE = "provide", "Provide it"
+    WITHHOLD = "withhold", "Withhold it"
+
+
 class RequestedItem(models.Model):
-    """One document or piece of information asked for, marked with its Schedule 12A paragraph."""
+    """One document or piece of information asked for, marked with its Schedule 12A paragraph.
+
+    Until the decider assesses it (`assessed_at`) it is "Not yet assessed": nobody has said
+    whether it is exempt, so nobody may be told that section 100F reaches it.
+    """
 
     info_request = models.ForeignKey(InfoRequest, on_delete=models.CASCADE, related_name="items")
     description = models.CharField(max_length=500)
@@ -539,6 +565,13 @@ class RequestedItem(models.Model):
         "contract.",
     )
     added_at = models.DateTimeField(auto_now_add=True)
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    assessed_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Set by the decision: provided or withheld, and why, in words for the member.
+    outcome = models.CharField(max_length=10, choices=ItemOutcome.choices, blank=True)
+    withheld_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -551,6 +584,10 @@ class RequestedItem(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def is_assessed(self) -> bool:
+        return self.assessed_at is not None
 
     def s100f_access(self) -> tuple[bool, str]:
         return s100f_gives_access(
@@ -577,6 +614,8 @@ class InfoEventAction(models.TextChoices):
     RESOURCE_PAUSED = "resource_paused", "Paused for resource agreement"
     RESOURCE_AGREED = "resource_agreed", "Resource agreement recorded"
     ITEM_ADDED = "item_added", "Item added"
+    ITEM_ASSESSED = "item_assessed", "Item assessed"
+    LETTER_ISSUED = "letter_issued", "Letter issued"
     WITHDRAWN = "withdrawn", "Withdrawn"
     CLOCK_STARTED = "clock_started", "Clock started"
     CLOCK_PAUSED = "clock_paused", "Clock paused"
@@ -626,3 +665,34 @@ class InfoRequestEvent(HashChainedEvent):
             "to": self.to_state,
             "reason": self.reason,
         }
+
+
+class InfoRequestLetter(models.Model):
+    """A letter as issued: the PDF WeasyPrint made from the HTML letter, kept on the request's
+    record so that what the member was sent can be downloaded again unchanged."""
+
+    info_request = models.ForeignKey(
+        InfoRequest, on_delete=models.CASCADE, related_name="letter_files"
+    )
+    kind = models.CharField(max_length=30)
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["info_request", "kind"], name="info_request_letter_one_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.info_request_id} {self.kind}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.info_request.reference}-{self.kind}.pdf"

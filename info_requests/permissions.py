@@ -5,13 +5,14 @@ Visibility is decided in selectors.py; this decides actions on a request the use
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django_fsm import can_proceed
 
-from contacts.models import BORROWED_ROLES, Role
+from contacts.models import BORROWED_ROLES, DEPUTY_ROLE, Role
 from contacts.selectors import person_for
 
 from .models import InfoRequest, InfoRequestState
@@ -174,14 +175,110 @@ PARISH_REVIEW_GUIDANCE = (
 )
 
 
-def guidance_for(action: Action, info_request: InfoRequest) -> str:
-    """The action's guidance for this council: a parish's internal review is its own."""
-    if info_request.council.is_parish and action.name in {
+def _parish_review_guidance(action: str, info_request: InfoRequest) -> str | None:
+    """A parish's internal review is its own (FOIA Schedule 1, Part II)."""
+    if info_request.council.is_parish and action in {
         "request_internal_review",
         "decide_internal_review",
     }:
         return PARISH_REVIEW_GUIDANCE.format(reviewer=info_request.policy.review_label)
-    return action.guidance
+    return None
+
+
+# What each step's submit button says, and what the page says once it is done: what happened
+# and what happens next. Names the step in plain words, never "Confirm: <label>" or "<label>: done".
+BUTTONS: dict[str, tuple[str, str]] = {
+    "provide_as_public": (
+        "Provide the information",
+        "The information is provided. The decision letter is ready under Letters.",
+    ),
+    "consider_member_rights": (
+        "Consider section 100F and need to know",
+        "The request is now being considered under section 100F and need to know.",
+    ),
+    "provide_under_s100f": (
+        "Provide the information under section 100F with the caveat",
+        "The information is provided under section 100F, with the caveat. The decision letter "
+        "is ready under Letters.",
+    ),
+    "provide_on_need_to_know": (
+        "Provide the information with the confidentiality caveat",
+        "The information is provided on the councillor's need to know, with the caveat. The "
+        "decision letter is ready under Letters.",
+    ),
+    "refuse_access": (
+        "Refuse access under section 100F and need to know",
+        "Access is refused. The refusal letter is ready under Letters; the request can now be "
+        "handled under the Freedom of Information Act.",
+    ),
+    "dispute_refusal": ("Send my dispute", "Your dispute of the refusal is recorded."),
+    "uphold_refusal": ("Uphold the refusal", "The refusal is upheld."),
+    "treat_as_foi": (
+        "Handle it as a Freedom of Information request",
+        "The request is now handled under the Freedom of Information Act; the 20 working day "
+        "clock is running.",
+    ),
+    "seek_clarification": (
+        "Ask the councillor to clarify",
+        "Clarification asked for. The FOI clock is paused until the answer arrives.",
+    ),
+    "record_clarification": (
+        "Record the clarification",
+        "The clarification is recorded and the FOI clock runs again, 20 working days from today.",
+    ),
+    "note_legal_advice": ("Save the advice", "Legal Services' advice is noted on the file."),
+    "decide_foi": (
+        "Record the FOI decision",
+        "The FOI decision is recorded. The decision letter is ready under Letters.",
+    ),
+    "request_internal_review": (
+        "Ask for the internal review",
+        "Your request for an internal review is recorded; it is due within 20 working days.",
+    ),
+    "decide_internal_review": (
+        "Record the review decision",
+        "The review decision is recorded. The outcome letter is ready under Letters.",
+    ),
+    "record_ico_complaint": ("Record it and close the request", "Recorded; the request is closed."),
+    "pause_for_resource_agreement": (
+        "Pause for agreement",
+        "Paused for the group leaders and the Head of Paid Service to agree what is provided.",
+    ),
+    "record_resource_agreement": ("Record the agreement", "The agreement is recorded."),
+    "withdraw": ("Withdraw the request", "The request is withdrawn and any clock has stopped."),
+}
+
+
+_CITATION = re.compile(
+    r"^(Lancaster|Maldon|Hounslow|Halstead|West Lavington) [\d.]+(?: and [\d.]+)?: "
+)
+
+
+def guidance_for(action: str, info_request: InfoRequest) -> str:
+    """The step's guidance for this council: a parish's internal review is its own, and a
+    clause of another council's protocol is replaced by the reference this council's policy
+    gives (Maldon's form cited a Lancaster clause)."""
+    parish = _parish_review_guidance(action, info_request)
+    if parish is not None:
+        return parish
+    policy = info_request.policy
+    text = ACTIONS[action].guidance
+    match = _CITATION.match(text)
+    if match is None or policy.protocol_reference.startswith(match.group(1)):
+        return text
+    text = text[match.end() :]
+    text = text[0].upper() + text[1:]
+    if policy.protocol_reference:
+        text += f" ({policy.protocol_reference})"
+    return text
+
+
+def button_label(action: str) -> str:
+    return BUTTONS.get(action, (ACTIONS[action].label, ""))[0]
+
+
+def done_message(action: str) -> str:
+    return BUTTONS.get(action, ("", f"{ACTIONS[action].label}."))[1]
 
 
 def _roles_for(action: str, info_request: InfoRequest) -> set[str]:
@@ -253,6 +350,20 @@ def may_take(user: User, info_request: InfoRequest, action: str) -> bool:
     return bool(allowed & user_roles(user, info_request))
 
 
+def decision_role(user: User, info_request: InfoRequest, action: str) -> str:
+    """The council role in which `user` takes `action` (the letter is signed in it): the first
+    role the action allows that the user holds, a Monitoring Officer's deputy signing as deputy.
+    Blank for a superuser acting in no role."""
+    allowed = _roles_for(action, info_request) - {MEMBER, ADMIN}
+    held = held_roles(user, info_request.council)
+    for role in Role:
+        if role in allowed and role in held:
+            # held_roles lets a deputy stand in for the role: they sign as the deputy.
+            deputy = DEPUTY_ROLE.get(role)
+            return deputy if deputy and deputy in held else role.value
+    return ""
+
+
 def available_actions(user: User, info_request: InfoRequest) -> list[Action]:
     """The actions `user` may take now: allowed from the current state, conditions met, and a
     role that may take them."""
@@ -261,19 +372,27 @@ def available_actions(user: User, info_request: InfoRequest) -> list[Action]:
         method = getattr(info_request, name)
         if not (can_proceed(method) and may_take(user, info_request, name)):
             continue
-        if name == "provide_under_s100f" and s100f_blocked_items(info_request):
-            # Lancaster 8.3: not offered while a listed item is exempt information it does not
-            # reach; the page says which and why.
+        if name == "provide_under_s100f" and s100f_reaches_nothing(info_request):
+            # Lancaster 8.3: not offered when every listed item is exempt information it does
+            # not reach (one such item among others is withheld on the decision page).
             continue
         result.append(action)
     return result
 
 
 def s100f_blocked_items(info_request: InfoRequest) -> list[tuple[str, str]]:
-    """(item, explanation) for each listed item section 100F does not reach."""
+    """(item, explanation) for each assessed item section 100F does not reach."""
     blocked = []
     for item in info_request.items.all():
+        if not item.is_assessed:
+            continue
         gives, explanation = item.s100f_access()
         if not gives:
             blocked.append((item.description, explanation))
     return blocked
+
+
+def s100f_reaches_nothing(info_request: InfoRequest) -> bool:
+    """Every listed item is assessed as exempt information section 100F does not reach."""
+    items = list(info_request.items.all())
+    return bool(items) and len(s100f_blocked_items(info_request)) == len(items)

@@ -14,7 +14,7 @@ from clocks.models import Deadline
 from contacts.models import DEPUTY_ROLE, Council, Role, RoleAssignment
 from contacts.selectors import UserGroup, held_on, monitoring_officer_council_ids, person_for
 
-from .models import InfoRequest, InfoRequestEvent, InformationPolicy
+from .models import InfoEventAction, InfoRequest, InfoRequestEvent, InformationPolicy
 
 User = AuthUser | AnonymousUser
 
@@ -116,3 +116,49 @@ def councils_user_may_log_for(user: User) -> QuerySet[Council]:
     if person is None:
         return Council.objects.none()
     return Council.objects.filter(pk=person.council_id)
+
+
+# The history entries whose words are meant for the member; the rest (file notes, legal advice,
+# resource discussions) show the member only that the step happened. Item markings and letters
+# issued are the officers' file alone.
+MEMBER_READABLE_EVENTS = {
+    InfoEventAction.CREATED,
+    InfoEventAction.REFUSED,
+    InfoEventAction.DISPUTED,
+    InfoEventAction.CLARIFICATION_SOUGHT,
+    InfoEventAction.CLARIFICATION_RECEIVED,
+    InfoEventAction.FOI_DECIDED,
+    InfoEventAction.REVIEW_REQUESTED,
+    InfoEventAction.REVIEW_DECIDED,
+    InfoEventAction.ICO_RECORDED,
+    InfoEventAction.WITHDRAWN,
+}
+OFFICER_ONLY_EVENTS = {InfoEventAction.ITEM_ADDED, InfoEventAction.ITEM_ASSESSED}
+
+
+def sees_officers_file(user: User, info_request: InfoRequest) -> bool:
+    """Whether `user` reads the officers' file (reasons for the file, legal advice, item
+    markings), not just the member's view: an administrator of the council, anyone holding a
+    role its policy names (or the HoPS, Hounslow 5.3), the serving Monitoring Officer. The member
+    who asked, and anyone else, does not."""
+    if user.is_superuser:
+        return True
+    council = info_request.council
+    if administers(user, council):
+        return True
+    policy = policy_for(council)
+    roles = {getattr(policy, field) for field in POLICY_ROLE_FIELDS} - {""}
+    roles.add(Role.HEAD_OF_PAID_SERVICE)
+    return bool(held_roles(user, council) & roles)
+
+
+def history_for(user: User, info_request: InfoRequest) -> list[tuple[InfoRequestEvent, str]]:
+    """(event, the words `user` may read) for each history entry `user` may see."""
+    officer = sees_officers_file(user, info_request)
+    rows = []
+    for event in info_request.events.all():
+        if not officer and event.action in OFFICER_ONLY_EVENTS:
+            continue
+        readable = officer or event.action in MEMBER_READABLE_EVENTS
+        rows.append((event, event.reason if readable else ""))
+    return rows

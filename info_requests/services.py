@@ -8,7 +8,9 @@ hash-chained audit event, runs the clocks, and queues side effects with on_commi
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -33,12 +35,14 @@ from .models import (
     InfoEventAction,
     InfoRequest,
     InfoRequestCounter,
+    InfoRequestLetter,
+    ItemOutcome,
     RefusalReason,
     RequestedItem,
     ReviewOutcome,
 )
-from .permissions import ACTIONS, may_take
-from .schedule12a import Schedule12AParagraph
+from .permissions import ACTIONS, decision_role, may_take
+from .schedule12a import Schedule12AParagraph, s100f_gives_access
 from .selectors import administers, policy_for
 
 User = AuthUser | AnonymousUser
@@ -201,11 +205,15 @@ def add_requested_item(
         )
     if not description.strip():
         raise ValidationError({"description": ["Describe the item."]})
+    # Added by an officer deciding the request, with its paragraph marked: that is its
+    # assessment (the member's own list stays "Not yet assessed" until the decider marks it).
     item = RequestedItem.objects.create(
         info_request=locked,
         description=description.strip()[:500],
         schedule_12a_paragraph=paragraph,
         contract_negotiation_terms=contract_negotiation_terms,
+        assessed_at=timezone.now(),
+        assessed_by=person_for(actor),
     )
     gives, explanation = item.s100f_access()
     record_event(
@@ -273,20 +281,189 @@ def _now(at: datetime.datetime | None) -> datetime.datetime:
     return at
 
 
+@dataclass(frozen=True)
+class ItemDecision:
+    """The decider's mark on one listed item: its Schedule 12A paragraph (None: not exempt),
+    and whether it is provided or withheld, with the reason the member is given."""
+
+    item_id: int
+    paragraph: str | None
+    contract_negotiation_terms: bool = False
+    provide: bool = True
+    withheld_reason: str = ""
+
+
+def item_field(item_id: int, name: str) -> str:
+    """The form (and error) key for one item's field on the decision page."""
+    return f"item-{item_id}-{name}"
+
+
+def _check_item_decisions(
+    info_request: InfoRequest, decisions: Sequence[ItemDecision] | None, route: str
+) -> list[tuple[RequestedItem, ItemDecision]]:
+    """Validate the decider's marks for every listed item, all errors at once.
+
+    Without `decisions` (the API's older callers) each item keeps its assessment and is
+    provided unless it was withheld; an item nobody assessed stops the decision.
+    """
+    items = list(info_request.items.all())
+    by_id = {d.item_id: d for d in decisions or ()}
+    errors: dict[str, list[str]] = {}
+    result: list[tuple[RequestedItem, ItemDecision]] = []
+    for item in items:
+        decision = by_id.get(item.pk)
+        if decision is None:
+            if not item.is_assessed:
+                errors[item_field(item.pk, "paragraph")] = [
+                    f"'{item.description}' is not yet assessed: say whether it is exempt "
+                    "information under Schedule 12A."
+                ]
+                continue
+            decision = ItemDecision(
+                item_id=item.pk,
+                paragraph=item.schedule_12a_paragraph,
+                contract_negotiation_terms=item.contract_negotiation_terms,
+                provide=item.outcome != ItemOutcome.WITHHOLD,
+                withheld_reason=item.withheld_reason,
+            )
+        paragraph = decision.paragraph or None
+        if paragraph is not None and paragraph not in Schedule12AParagraph.values:
+            errors[item_field(item.pk, "paragraph")] = [
+                f"'{item.description}': choose a paragraph from 1 to 7, or not exempt."
+            ]
+            continue
+        terms = decision.contract_negotiation_terms
+        if terms and paragraph != Schedule12AParagraph.FINANCIAL_OR_BUSINESS_AFFAIRS:
+            errors[item_field(item.pk, "contract")] = [
+                f"'{item.description}': only paragraph 3 information can be terms proposed in "
+                "contract negotiations."
+            ]
+            continue
+        if not decision.provide and not decision.withheld_reason.strip():
+            errors[item_field(item.pk, "reason")] = [
+                f"'{item.description}': say why it is withheld, in words for the councillor."
+            ]
+        if decision.provide and route == "public" and paragraph is not None:
+            errors[item_field(item.pk, "outcome")] = [
+                f"'{item.description}' is exempt information: a member of the public would not "
+                "be given it. Withhold it, or consider s.100F and need to know instead."
+            ]
+        if decision.provide and route == "s100f":
+            gives, explanation = s100f_gives_access(paragraph, contract_negotiation_terms=terms)
+            if not gives:
+                errors[item_field(item.pk, "outcome")] = [f"'{item.description}': {explanation}"]
+        result.append((item, decision))
+    if items and not errors and not any(d.provide for _, d in result):
+        errors["__all__"] = [
+            "Every item is withheld, so nothing is provided: record a refusal instead."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def _apply_item_decisions(
+    decided: list[tuple[RequestedItem, ItemDecision]],
+    *,
+    info_request: InfoRequest,
+    actor: User,
+    at: datetime.datetime,
+) -> None:
+    person = person_for(actor)
+    for item, decision in decided:
+        item.schedule_12a_paragraph = decision.paragraph or None
+        item.contract_negotiation_terms = decision.contract_negotiation_terms
+        item.outcome = ItemOutcome.PROVIDE if decision.provide else ItemOutcome.WITHHOLD
+        item.withheld_reason = "" if decision.provide else decision.withheld_reason.strip()
+        if item.assessed_at is None:
+            item.assessed_at = at
+            item.assessed_by = person
+        item.save()
+        record_event(
+            info_request=info_request,
+            actor=actor,
+            action=InfoEventAction.ITEM_ASSESSED,
+            from_state=info_request.state,
+            to_state=info_request.state,
+            reason=f"{item.description}: {item.get_outcome_display()}",
+            data={
+                "item": item.pk,
+                "paragraph": item.schedule_12a_paragraph,
+                "outcome": item.outcome,
+                "withheld_reason": item.withheld_reason,
+            },
+            at=at,
+        )
+
+
+def _provide(
+    *,
+    info_request: InfoRequest,
+    actor: User,
+    name: str,
+    route: str,
+    note: str,
+    letter_text: str,
+    items: Sequence[ItemDecision] | None,
+    at: datetime.datetime,
+    default_reason: str,
+    caveat: str = "",
+) -> InfoRequest:
+    """The three ways of providing: each item marked, the decider and their role recorded for
+    the letter's signature, the file note and the words for the member kept apart."""
+    decided = _check_item_decisions(info_request, items, route)
+    signer = person_for(actor)
+    role = decision_role(actor, info_request, name)
+    method_kwargs: dict[str, Any] = {"at": at, "note": note, "letter_text": letter_text}
+    if caveat:
+        method_kwargs["caveat"] = caveat
+
+    def apply(r: InfoRequest) -> None:
+        getattr(r, name)(**method_kwargs)
+        r.decided_by = signer
+        r.decided_by_role = role
+
+    withheld = [i.description for i, d in decided if not d.provide]
+    updated = _take(
+        info_request=info_request,
+        actor=actor,
+        name=name,
+        event=InfoEventAction.PROVIDED,
+        reason=note or default_reason,
+        data={
+            "route": route,
+            "caveat": caveat,
+            "withheld": withheld,
+            "decided_by_role": role,
+        },
+        apply=apply,
+        at=at,
+    )
+    _apply_item_decisions(decided, info_request=updated, actor=actor, at=at)
+    return updated
+
+
 @transaction.atomic
 def provide_as_public(
-    *, info_request: InfoRequest, actor: User, note: str = "", at: datetime.datetime | None = None
+    *,
+    info_request: InfoRequest,
+    actor: User,
+    note: str = "",
+    letter_text: str = "",
+    items: Sequence[ItemDecision] | None = None,
+    at: datetime.datetime | None = None,
 ) -> InfoRequest:
-    at = _now(at)
-    return _take(
+    """Lancaster 8.6: what a member of the public would get is provided, item by item."""
+    return _provide(
         info_request=info_request,
         actor=actor,
         name="provide_as_public",
-        event=InfoEventAction.PROVIDED,
-        reason=note or "A member of the public would be given this information (Lancaster 8.6).",
-        data={"route": "public"},
-        apply=lambda r: r.provide_as_public(at=at, note=note),
-        at=at,
+        route="public",
+        note=note,
+        letter_text=letter_text,
+        items=items,
+        at=_now(at),
+        default_reason="A member of the public would be given this information (Lancaster 8.6).",
     )
 
 
@@ -308,55 +485,54 @@ def consider_member_rights(
     )
 
 
-def _blocking_items(info_request: InfoRequest) -> list[tuple[RequestedItem, str]]:
-    blocked = []
-    for item in info_request.items.all():
-        gives, explanation = item.s100f_access()
-        if not gives:
-            blocked.append((item, explanation))
-    return blocked
-
-
 @transaction.atomic
 def provide_under_s100f(
-    *, info_request: InfoRequest, actor: User, note: str = "", at: datetime.datetime | None = None
+    *,
+    info_request: InfoRequest,
+    actor: User,
+    note: str = "",
+    letter_text: str = "",
+    items: Sequence[ItemDecision] | None = None,
+    at: datetime.datetime | None = None,
 ) -> InfoRequest:
-    """Lancaster 8.3: s.100F gives access unless an item is exempt outside paragraphs 3 and 6."""
-    at = _now(at)
-    blocked = _blocking_items(info_request)
-    if blocked:
-        raise ValidationError(
-            {"detail": [f"'{item.description}': {explanation}" for item, explanation in blocked]}
-        )
-    caveat = info_request.policy.caveat_text
-    return _take(
+    """Lancaster 8.3: s.100F gives access unless an item is exempt outside paragraphs 3 and 6;
+    such an item may be withheld, with its reason, and the rest provided."""
+    return _provide(
         info_request=info_request,
         actor=actor,
         name="provide_under_s100f",
-        event=InfoEventAction.PROVIDED,
-        reason=note or "Provided under section 100F of the Local Government Act 1972.",
-        data={"route": "s100f", "caveat": caveat},
-        apply=lambda r: r.provide_under_s100f(at=at, caveat=caveat, note=note),
-        at=at,
+        route="s100f",
+        note=note,
+        letter_text=letter_text,
+        items=items,
+        at=_now(at),
+        default_reason="Provided under section 100F of the Local Government Act 1972.",
+        caveat=info_request.policy.caveat_text,
     )
 
 
 @transaction.atomic
 def provide_on_need_to_know(
-    *, info_request: InfoRequest, actor: User, note: str = "", at: datetime.datetime | None = None
+    *,
+    info_request: InfoRequest,
+    actor: User,
+    note: str = "",
+    letter_text: str = "",
+    items: Sequence[ItemDecision] | None = None,
+    at: datetime.datetime | None = None,
 ) -> InfoRequest:
     """Lancaster 8.7/8.9: the MO's final determination; the disclosure carries the caveat."""
-    at = _now(at)
-    caveat = info_request.policy.caveat_text
-    return _take(
+    return _provide(
         info_request=info_request,
         actor=actor,
         name="provide_on_need_to_know",
-        event=InfoEventAction.PROVIDED,
-        reason=note or "Need to know shown (final determination).",
-        data={"route": "need_to_know", "caveat": caveat},
-        apply=lambda r: r.provide_on_need_to_know(at=at, caveat=caveat, note=note),
-        at=at,
+        route="need_to_know",
+        note=note,
+        letter_text=letter_text,
+        items=items,
+        at=_now(at),
+        default_reason="Need to know shown (final determination).",
+        caveat=info_request.policy.caveat_text,
     )
 
 
@@ -373,14 +549,22 @@ def refuse_access(
     if reason not in RefusalReason.values:
         raise ValidationError({"reason": ["Choose why neither s.100F nor need to know is met."]})
     label = RefusalReason(reason).label
+    signer = person_for(actor)
+    role = decision_role(actor, info_request, "refuse_access")
+
+    def apply(r: InfoRequest) -> None:
+        r.refuse_access(at=at, reason=reason, detail=detail)
+        r.decided_by = signer
+        r.decided_by_role = role
+
     return _take(
         info_request=info_request,
         actor=actor,
         name="refuse_access",
         event=InfoEventAction.REFUSED,
         reason=f"{label}. {detail}".strip(),
-        data={"refusal_reason": reason},
-        apply=lambda r: r.refuse_access(at=at, reason=reason, detail=detail),
+        data={"refusal_reason": reason, "decided_by_role": role},
+        apply=apply,
         at=at,
     )
 
@@ -721,3 +905,54 @@ TRANSITION_SERVICES: dict[str, Callable[..., InfoRequest]] = {
     "record_resource_agreement": record_resource_agreement,
     "withdraw": withdraw,
 }
+
+
+# -- letters as PDF files ------------------------------------------------------------------------
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """WeasyPrint may fetch nothing: a letter is self-contained (no SSRF through a letter)."""
+    raise ValueError(f"Letters load no external resources ({url}).")
+
+
+def render_pdf(html: str, *, base_url: str = "") -> bytes:
+    from weasyprint import HTML  # imported here: it loads pango, which only letters need
+
+    pdf: bytes = HTML(string=html, base_url=base_url or None, url_fetcher=_no_fetch).write_pdf()
+    return pdf
+
+
+@transaction.atomic
+def issue_letter_pdf(
+    *,
+    info_request: InfoRequest,
+    kind: str,
+    actor: User,
+    render_html: Callable[[], str],
+    base_url: str = "",
+) -> InfoRequestLetter:
+    """The letter `kind` as a PDF on the request's record: made the first time it is asked for
+    (and audited as issued), then served unchanged, so the file is what the member was sent."""
+    locked = InfoRequest.objects.select_for_update().get(pk=info_request.pk)
+    existing = InfoRequestLetter.objects.filter(info_request=locked, kind=kind).first()
+    if existing is not None:
+        return existing
+    pdf = render_pdf(render_html(), base_url=base_url)
+    at = timezone.now()
+    stored = InfoRequestLetter.objects.create(
+        info_request=locked,
+        kind=kind,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        issued_at=at,
+        issued_by=actor if actor.is_authenticated else None,
+    )
+    record_event(
+        info_request=locked,
+        actor=actor,
+        action=InfoEventAction.LETTER_ISSUED,
+        from_state=locked.state,
+        to_state=locked.state,
+        reason=f"Letter issued as a PDF: {kind}",
+        data={"kind": kind, "sha256": stored.sha256},
+        at=at,
+    )
+    return stored

@@ -10,11 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clocks.models import Deadline
-from contacts.models import Council, PersonKind
+from contacts.models import PersonKind
 from contacts.selectors import person_for
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
 
@@ -24,13 +25,24 @@ from .models import (
     FoiExemption,
     InfoRequest,
     InfoRequestState,
+    ItemOutcome,
     Route,
 )
-from .permissions import ACTIONS, available_actions, guidance_for, may_take, s100f_blocked_items
+from .permissions import (
+    ACTIONS,
+    available_actions,
+    button_label,
+    done_message,
+    guidance_for,
+    may_take,
+    s100f_blocked_items,
+)
 from .selectors import (
     councils_user_may_log_for,
+    history_for,
     info_request_detail,
     policy_for,
+    sees_officers_file,
     visible_info_requests_for,
 )
 
@@ -69,6 +81,22 @@ def letters_for(info_request: InfoRequest) -> list[tuple[str, str]]:
     if info_request.review_decided_at is not None:
         kinds.append("review-outcome")
     return [(kind, LETTERS[kind]) for kind in kinds]
+
+
+def signatory_for(info_request: InfoRequest, kind: str) -> tuple[str, str]:
+    """(name, role) signing a letter: the person who decided, in the role they decided in.
+    Today a Monitoring Officer's need-to-know decision is signed by the Monitoring Officer, not
+    the Service Head the request was first passed to."""
+    policy = info_request.policy
+    if kind == "review-outcome":
+        return "", policy.review_label
+    decided = kind == "refusal" or (kind == "decision" and info_request.route != Route.FOI)
+    if decided and info_request.decided_by is not None:
+        role = info_request.get_decided_by_role_display() if info_request.decided_by_role else ""
+        return info_request.decided_by.name, role
+    if kind == "refusal":
+        return "", policy.need_to_know_label
+    return (info_request.decider.name if info_request.decider else ""), policy.decider_label
 
 
 def _get_visible(request: HttpRequest, reference: str) -> InfoRequest:
@@ -117,7 +145,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
     elif person is not None:
         council = get_object_or_404(councils, pk=person.council_id)
     else:
-        raise Http404("Choose a council.")
+        # An administrator belongs to no council: ask which one (it was a 404, "Choose a council").
+        return render(
+            request, "info_requests/choose_council.html", {"councils": councils.order_by("name")}
+        )
     member = person if person is not None and person.kind == PersonKind.COUNCILLOR else None
     if member is not None and member.council_id != council.pk:
         raise Http404("You may only ask for information from your own council.")
@@ -177,7 +208,11 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "actions": available_actions(request.user, info_request),
             "deadlines": deadlines,
             "items": items,
-            "events": list(info_request.events.all()),
+            "history": [
+                {"event": e, "reason": reason}
+                for e, reason in history_for(request.user, info_request)
+            ],
+            "officer_view": sees_officers_file(request.user, info_request),
             "letters": letters_for(info_request),
             "s100f_blocked": info_request.state == InfoRequestState.DETERMINING
             and info_request.policy.s100f_applies
@@ -205,8 +240,30 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
         raise Http404("No such step.")
     spec = ACTIONS[action]
     allowed = {a.name for a in available_actions(request.user, info_request)}
-    form = ActionForm(request.POST if request.method == "POST" else None, action=action)
+    form = ActionForm(
+        request.POST if request.method == "POST" else None,
+        action=action,
+        info_request=info_request,
+    )
     error = ""
+    if (
+        request.method == "POST"
+        and spec.destructive
+        and request.POST.get("confirmed") != "yes"
+        and form.is_valid()
+    ):
+        # An irreversible step asks once more, showing what was entered.
+        return render(
+            request,
+            "info_requests/action_confirm.html",
+            {
+                "r": info_request,
+                "spec": spec,
+                "button": button_label(action),
+                "answers": _answers(form),
+                "hidden": [(k, v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"],
+            },
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.TRANSITION_SERVICES[action](
@@ -219,7 +276,7 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
         except PermissionRefused as exc:
             raise PermissionDenied(str(exc)) from exc
         else:
-            messages.success(request, f"{spec.label}: done.")
+            messages.success(request, done_message(action))
             return redirect("info_requests:detail", reference=info_request.reference)
     status = 409 if error else 200
     return render(
@@ -229,13 +286,26 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
             "r": info_request,
             "policy": info_request.policy,
             "spec": spec,
-            "guidance": guidance_for(spec, info_request),
             "form": form,
             "error": error,
             "allowed": action in allowed,
+            "button": button_label(action),
+            "guidance": guidance_for(action, info_request),
         },
         status=status,
     )
+
+
+def _answers(form: ActionForm) -> list[tuple[str, str]]:
+    """What was entered, in words (a choice by its label), for the confirmation page."""
+    rows = []
+    for field in form.visible_fields():
+        value = form.cleaned_data.get(field.name)
+        if value in (None, "", []):
+            continue
+        choices = dict(getattr(field.field, "choices", []) or [])
+        rows.append((str(field.label), str(choices.get(value, value))))
+    return rows
 
 
 @login_required
@@ -263,25 +333,59 @@ def add_item(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "info_requests/item.html", {"r": info_request, "form": form})
 
 
+def _letter_context(request: HttpRequest, info_request: InfoRequest, kind: str) -> dict[str, Any]:
+    items = list(info_request.items.all())
+    signer, signer_role = signatory_for(info_request, kind)
+    return {
+        "r": info_request,
+        "kind": kind,
+        "title": LETTERS[kind],
+        "council": info_request.council,
+        "policy": info_request.policy,
+        "today": timezone.localdate(),
+        "deadlines": list(info_request.deadlines.all()),
+        "exemption_labels": [
+            FoiExemption(e).label for e in info_request.foi_exemptions if e in FoiExemption
+        ],
+        "provided_items": [i for i in items if i.outcome == ItemOutcome.PROVIDE],
+        "withheld_items": [i for i in items if i.outcome == ItemOutcome.WITHHOLD],
+        "signer": signer,
+        "signer_role": signer_role,
+        "pdf": None,
+    }
+
+
+def _letter_kind(info_request: InfoRequest, kind: str) -> str:
+    if kind not in dict(letters_for(info_request)):
+        raise Http404("That letter does not exist for this request yet.")
+    return kind
+
+
 @login_required
 def letter(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     info_request = _get_visible(request, reference)
-    if kind not in dict(letters_for(info_request)):
-        raise Http404("That letter does not exist for this request yet.")
-    council: Council = info_request.council
-    return render(
-        request,
-        "info_requests/letters/letter.html",
-        {
-            "r": info_request,
-            "kind": kind,
-            "title": LETTERS[kind],
-            "council": council,
-            "policy": info_request.policy,
-            "today": timezone.localdate(),
-            "deadlines": list(info_request.deadlines.all()),
-            "exemption_labels": [
-                FoiExemption(e).label for e in info_request.foi_exemptions if e in FoiExemption
-            ],
-        },
+    _letter_kind(info_request, kind)
+    context = _letter_context(request, info_request, kind)
+    context["pdf"] = info_request.letter_files.filter(kind=kind).first()
+    return render(request, "info_requests/letters/letter.html", context)
+
+
+@login_required
+def letter_pdf(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
+    """The letter as a PDF file, made once from the same template and kept on the record."""
+    info_request = _get_visible(request, reference)
+    _letter_kind(info_request, kind)
+    stored = services.issue_letter_pdf(
+        info_request=info_request,
+        kind=kind,
+        actor=request.user,
+        render_html=lambda: render_to_string(
+            "info_requests/letters/letter.html",
+            {**_letter_context(request, info_request, kind), "as_pdf": True},
+            request=request,
+        ),
+        base_url=request.build_absolute_uri("/"),
     )
+    response = HttpResponse(bytes(stored.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
+    return response

@@ -76,6 +76,7 @@ INFO_REQUEST_TEXT_FIELDS = (
     "resource_pause_reason",
     "resource_agreement",
     "decision_note",
+    "letter_text",
     "refusal_detail",
     "dispute_reason",
     "legal_advice",
@@ -606,7 +607,12 @@ def anonymise_info_request(*, info_request: Any, actor: Any = None) -> Any:
     free text and the people go; the event chain is re-sealed and an event says so."""
     from clocks.models import Deadline, Notice
     from info_requests.audit import record_event
-    from info_requests.models import InfoRequest, InfoRequestEvent, RequestedItem
+    from info_requests.models import (
+        InfoRequest,
+        InfoRequestEvent,
+        InfoRequestLetter,
+        RequestedItem,
+    )
 
     now = timezone.now()
     info_request = (
@@ -618,6 +624,9 @@ def anonymise_info_request(*, info_request: Any, actor: Any = None) -> Any:
         description=ANONYMISED,
         requested_by=placeholder(council, PersonKind.COUNCILLOR),
         decider=placeholder(council, PersonKind.OFFICER) if info_request.decider_id else None,
+        decided_by=(
+            placeholder(council, PersonKind.OFFICER) if info_request.decided_by_id else None
+        ),
         created_by=None,
         updated_at=now,
         **{
@@ -625,7 +634,14 @@ def anonymise_info_request(*, info_request: Any, actor: Any = None) -> Any:
             for name in INFO_REQUEST_TEXT_FIELDS
         },
     )
-    RequestedItem.objects.filter(info_request=info_request).update(description=ANONYMISED)
+    RequestedItem.objects.filter(info_request=info_request).update(
+        description=ANONYMISED, assessed_by=None
+    )
+    RequestedItem.objects.filter(info_request=info_request).exclude(withheld_reason="").update(
+        withheld_reason=ANONYMISED
+    )
+    # The issued PDF letters name the member and quote the request: they go.
+    InfoRequestLetter.objects.filter(info_request=info_request).delete()
     Deadline.objects.filter(info_request=info_request).update(pause_reason="", extension_reason="")
     Notice.objects.filter(deadline__info_request=info_request).update(recipients=[], last_error="")
 

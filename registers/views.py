@@ -423,6 +423,7 @@ SPECS: dict[str, RegisterSpec] = {
         add_label="Record a briefing",
         may_add=_is_officer_or_admin,
         date_field="given_on",
+        # Shown only with the add button: the same officers and administrators may use it.
         extra_links=[("Record a declined group meeting", "registers:declined_add")],
     ),
     "approaches": RegisterSpec(
@@ -905,7 +906,12 @@ def declined_add(request: HttpRequest) -> HttpResponse:
 def declined_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.visible_declined_attendance_for(request.user)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "registers/declined_list.html", {"page_obj": page, "page_query": ""})
+    may_add = _is_officer_or_admin(selectors.viewer_for(request.user))
+    return render(
+        request,
+        "registers/declined_list.html",
+        {"page_obj": page, "page_query": "", "may_add": may_add},
+    )
 
 
 # == Improper approaches =======================================================================

@@ -17,10 +17,14 @@ from ..models import (
     FoiOutcome,
     InfoRequest,
     InfoRequestEvent,
+    ItemOutcome,
     RefusalReason,
     RequestedItem,
     ReviewOutcome,
 )
+from ..schedule12a import Schedule12AParagraph
+from ..selectors import history_for
+from ..services import ItemDecision
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -83,18 +87,24 @@ class InfoRequestedItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = RequestedItem
         fields = [
+            "id",
             "description",
+            "assessed_at",
             "schedule_12a_paragraph",
             "contract_negotiation_terms",
             "s100f_gives_access",
             "s100f_explanation",
+            "outcome",
+            "withheld_reason",
         ]
 
-    def get_s100f_gives_access(self, obj: RequestedItem) -> bool:
-        return obj.s100f_access()[0]
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_s100f_gives_access(self, obj: RequestedItem) -> bool | None:
+        # Null until the decider assesses the item: nobody has said whether it is exempt.
+        return obj.s100f_access()[0] if obj.is_assessed else None
 
     def get_s100f_explanation(self, obj: RequestedItem) -> str:
-        return obj.s100f_access()[1]
+        return obj.s100f_access()[1] if obj.is_assessed else "Not yet assessed."
 
 
 class InfoRequestSerializer(serializers.ModelSerializer):
@@ -105,7 +115,7 @@ class InfoRequestSerializer(serializers.ModelSerializer):
         read_only=True
     )
     deadlines = InfoDeadlineSerializer(many=True, read_only=True)
-    history = InfoHistorySerializer(many=True, read_only=True, source="events")
+    history = serializers.SerializerMethodField()
     items = InfoRequestedItemSerializer(many=True, read_only=True)
     route = serializers.SerializerMethodField()
     foi_due_if_handled = serializers.SerializerMethodField(
@@ -152,6 +162,20 @@ class InfoRequestSerializer(serializers.ModelSerializer):
     def get_route(self, obj: InfoRequest) -> str | None:
         return obj.route or None
 
+    @extend_schema_field(InfoHistorySerializer(many=True))
+    def get_history(self, obj: InfoRequest) -> list[dict[str, Any]]:
+        # The member reads the words meant for them, not the officers' file (selectors).
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return []
+        rows = []
+        for event, reason in history_for(user, obj):
+            row = dict(InfoHistorySerializer(event).data)
+            row["reason"] = reason
+            rows.append(row)
+        return rows
+
 
 class InfoRequestCreateSerializer(serializers.Serializer):
     council: serializers.SlugRelatedField[Council] = serializers.SlugRelatedField(
@@ -181,6 +205,47 @@ class InfoEmptySerializer(serializers.Serializer):
 
 class InfoNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class InfoItemDecisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The listed item's id (`items[].id`).")
+    schedule_12a_paragraph = serializers.ChoiceField(
+        choices=Schedule12AParagraph.choices,
+        allow_null=True,
+        help_text="Null when the item is not exempt information.",
+    )
+    contract_negotiation_terms = serializers.BooleanField(required=False, default=False)
+    outcome = serializers.ChoiceField(choices=ItemOutcome.choices)
+    withheld_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class InfoProvideSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The reason for the file."
+    )
+    letter_text = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="What the letter tells the member."
+    )
+    items = InfoItemDecisionSerializer(
+        many=True,
+        required=False,
+        default=None,
+        help_text="Each listed item marked; omitted, every item must already be assessed.",
+    )
+
+    def validate_items(self, value: list[dict[str, Any]] | None) -> list[ItemDecision] | None:
+        if value is None:
+            return None
+        return [
+            ItemDecision(
+                item_id=v["id"],
+                paragraph=v["schedule_12a_paragraph"],
+                contract_negotiation_terms=v["contract_negotiation_terms"],
+                provide=v["outcome"] == ItemOutcome.PROVIDE,
+                withheld_reason=v["withheld_reason"],
+            )
+            for v in value
+        ]
 
 
 class InfoRefuseAccessSerializer(serializers.Serializer):
@@ -232,10 +297,10 @@ class InfoAgreementSerializer(serializers.Serializer):
 
 # Each transition's input; the keys of validated_data are the service's keyword arguments.
 TRANSITION_INPUT: dict[str, type[serializers.Serializer]] = {
-    "provide_as_public": InfoNoteSerializer,
+    "provide_as_public": InfoProvideSerializer,
     "consider_member_rights": InfoNoteSerializer,
-    "provide_under_s100f": InfoNoteSerializer,
-    "provide_on_need_to_know": InfoNoteSerializer,
+    "provide_under_s100f": InfoProvideSerializer,
+    "provide_on_need_to_know": InfoProvideSerializer,
     "refuse_access": InfoRefuseAccessSerializer,
     "dispute_refusal": InfoReasonSerializer,
     "uphold_refusal": InfoNoteSerializer,

@@ -7,8 +7,10 @@ from typing import Any
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from .parsers import LimitedJSONParser
 from .schema import errors
@@ -40,3 +42,39 @@ class TokenView(ObtainAuthToken):
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
+
+
+def api_resources() -> list[str]:
+    """Every collection the API serves (a GET path without a parameter), from the same
+    enumeration the OpenAPI schema is built from, so the list cannot drift from the routes."""
+    from drf_spectacular.generators import EndpointEnumerator
+
+    paths = {
+        path
+        for path, _regex, method, _view in EndpointEnumerator().get_api_endpoints()
+        if method == "GET" and "{" not in path and path not in {"/api/", "/api/schema/"}
+    }
+    return sorted(paths - {"/api/docs/"})
+
+
+class ApiRootView(APIView):
+    """`GET /api/`: what the API offers and where its documentation is. Public, as the docs."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "docs": request.build_absolute_uri("/api/docs/"),
+                "schema": request.build_absolute_uri("/api/schema/"),
+                "token": request.build_absolute_uri("/api/token/"),
+                "resources": {
+                    path.removeprefix("/api/").strip("/"): request.build_absolute_uri(path)
+                    for path in api_resources()
+                },
+                "authentication": "Send 'Authorization: Token <your token>' (POST /api/token/ "
+                "or your account page gives you one).",
+            }
+        )

@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         "RefusalReasonEnum": "info_requests.models.RefusalReason",
         "FoiOutcomeEnum": "info_requests.models.FoiOutcome",
         "ReviewOutcomeEnum": "info_requests.models.ReviewOutcome",
+        "ItemOutcomeEnum": "info_requests.models.ItemOutcome",
         "ApproachKindEnum": "registers.models.ApproachKind",
         "WardNotificationKindEnum": "registers.models.WardNotificationKind",
     },

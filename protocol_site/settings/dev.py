@@ -1,5 +1,9 @@
 from .base import *  # noqa: F403
-from .base import LOGGING, env
+from .base import LOGGING, STATIC_ROOT, env
+
+# `make run` serves static files through runserver's finders; WhiteNoise needs the directory to
+# exist (else it warns "No directory at …/staticfiles" on every start).
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 

@@ -1,7 +1,11 @@
 """Tests run on the real PostgreSQL and Redis (see tests/conftest.py for the CI=true rule)."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import STATIC_ROOT, env
+
+# WhiteNoise warns "No directory at …/staticfiles" for every test client until collectstatic has
+# run; the tests serve static files through the finders, so an empty directory is all it needs.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/protocol"),

@@ -65,7 +65,7 @@ def test_received_form_defaults_to_now_in_london():
         ("escalate", "reason", True),
         ("respond", "text", True),
         ("resolve", "outcome", True),
-        ("withdraw", "reason", False),
+        ("withdraw", "reason", True),  # issue #22: an empty submit never withdraws
         ("reopen", "reason", True),
         ("acknowledge", None, False),
     ],

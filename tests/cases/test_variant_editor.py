@@ -231,7 +231,12 @@ def test_add_move_and_remove_steps(client, draft, council_admin):
     assert leader.position == 4
 
     first = draft.steps.get(position=1)
-    client.post(url("remove_step", draft, step_pk=first.pk))
+    # Removing asks first (an empty submit removes nothing), then removes.
+    asked = client.post(url("remove_step", draft, step_pk=first.pk))
+    assert asked.status_code == 200
+    assert "Yes, remove the step" in text(asked)
+    assert draft.steps.filter(pk=first.pk).exists()
+    client.post(url("remove_step", draft, step_pk=first.pk), {"confirmed": "yes"})
     assert list(draft.steps.order_by("position").values_list("state", flat=True)) == [
         "monitoring_officer",
         "head_of_paid_service",
@@ -340,7 +345,11 @@ def test_publish_shows_problems_then_publishes(client, world, draft, council_adm
 
 def test_discard_a_draft(client, world, draft, council_admin):
     client.force_login(council_admin)
-    response = client.post(url("discard", draft))
+    asked = client.post(url("discard", draft))
+    assert asked.status_code == 200
+    assert f"Discard draft version {draft.version}?" in text(asked)
+    assert ProtocolVariant.objects.filter(pk=draft.pk).exists()
+    response = client.post(url("discard", draft), {"confirmed": "yes"})
     assert response.status_code == 302
     assert not ProtocolVariant.objects.filter(pk=draft.pk).exists()
     assert ClockRule.objects.filter(step__variant_id=draft.pk).count() == 0
@@ -499,3 +508,17 @@ def test_diff_of_a_route_with_one_version_says_so(client, world, council_admin):
     response = client.get(url("diff", world.variants[CaseType.OFFICER_CONCERN_ABOUT_MEMBER]))
     assert response.status_code == 409
     assert "Nothing to compare" in text(response)
+
+
+def test_removing_a_clock_asks_first(client, draft, council_admin):
+    """Issue #22: an irreversible step in the editor has a confirmation page."""
+    step = draft.ordered_steps()[0]
+    clock = step.clocks.first()
+    client.force_login(council_admin)
+    remove = url("remove_clock", draft, step_pk=step.pk, clock_pk=clock.pk)
+    asked = client.get(remove)
+    assert asked.status_code == 200
+    assert "Yes, remove the clock" in text(asked)
+    assert ClockRule.objects.filter(pk=clock.pk).exists()
+    client.post(remove, {"confirmed": "yes"})
+    assert not ClockRule.objects.filter(pk=clock.pk).exists()

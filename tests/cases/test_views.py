@@ -490,9 +490,9 @@ def test_mo_escalates_with_confirmation(world, as_user):
     ("name", "data", "field", "value"),
     [
         ("acknowledge", {}, "acknowledged_at", "set"),
-        ("respond", {"text": "We have spoken."}, "responded_at", "set"),
+        ("respond", {"text": "We have spoken.", "confirmed": "yes"}, "responded_at", "set"),
         ("resolve", {"outcome": "Apology accepted."}, "state", CaseState.RESOLVED),
-        ("withdraw", {"reason": ""}, "state", CaseState.WITHDRAWN),
+        ("withdraw", {"reason": "Sorted", "confirmed": "yes"}, "state", CaseState.WITHDRAWN),
     ],
 )
 def test_each_action_confirms_and_succeeds(world, as_user, name, data, field, value):

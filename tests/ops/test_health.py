@@ -150,3 +150,19 @@ def test_probes_are_not_throttled_or_logged_in(client, db, heartbeat_key, path):
     statuses = {client.get(path).status_code for _ in range(30)}
 
     assert statuses == {200}
+
+
+def test_beat_records_its_heartbeat_when_it_starts(client, db, settings, heartbeat_key):
+    """Issue #22: /readyz was 503 ("no beat heartbeat") for the first minute after start,
+    until the first sweep ran. Beat's start (celery's beat_init signal) records it."""
+    from celery.signals import beat_init
+
+    settings.READYZ_REQUIRE_BEAT = True
+    assert client.get("/readyz").status_code == 503
+
+    beat_init.send(sender=None)
+
+    assert last_beat_heartbeat() is not None
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["beat"]["ok"] is True

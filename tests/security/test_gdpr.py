@@ -27,6 +27,7 @@ from info_requests.models import (
     RequestedItem,
     Route,
 )
+from info_requests.services import ItemDecision
 from protocol_site import gdpr
 from protocol_site.audit_chain import verify_audit_chains
 from registers import services as register_services
@@ -322,8 +323,13 @@ def _provided(cast, *, years_ago: float) -> InfoRequest:
             reasons="Councillor's divorce makes it urgent.",
             items=["The car parks consultants' report"],
         )
+        item = r.items.get()
         r = info_services.provide_as_public(
-            info_request=r, actor=cast.user("decider"), note="Legal said no objection."
+            info_request=r,
+            actor=cast.user("decider"),
+            note="Legal said no objection.",
+            letter_text="You asked as ward member for the car park's ward.",
+            items=[ItemDecision(item_id=item.pk, paragraph=None)],
         )
     return InfoRequest.objects.get(pk=r.pk)
 
@@ -698,3 +704,19 @@ def test_a_cases_conciliator_and_panel_go_with_its_personal_data(world):
     old.refresh_from_db()
     assert old.conciliator == gdpr.ANONYMISED
     assert not PanelSeat.objects.filter(case=old).exists()
+def test_retention_also_strips_the_decision_letter_words_signatory_and_pdfs(cast):
+    """Issue #22's fields: the words to the member, the signatory and the issued PDF letters
+    hold personal data too."""
+    from info_requests.models import InfoRequestLetter
+
+    old = _provided(cast, years_ago=7)
+    assert old.decided_by == cast.decider
+    InfoRequestLetter.objects.create(
+        info_request=old, kind="decision", pdf=b"%PDF Cllr Mira Member", sha256="0", issued_at=NOW
+    )
+    gdpr.anonymise_info_request(info_request=old)
+    old = InfoRequest.objects.get(pk=old.pk)
+    assert old.letter_text == gdpr.ANONYMISED
+    assert old.decided_by == gdpr.placeholder(cast.council, "officer")
+    assert not InfoRequestLetter.objects.filter(info_request=old).exists()
+    assert all(i.assessed_by_id is None for i in old.items.all())

@@ -112,7 +112,8 @@ class Command(BaseCommand):
         services.provide_on_need_to_know(
             info_request=provided,
             actor=mo.user,
-            note="As ward member you need this to deal with residents' concerns.",
+            note="Ward casework: the car park is in the councillor's ward.",
+            letter_text="As ward member you need this to deal with residents' concerns.",
         )
         foi = services.create_info_request(
             council=council,
