@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.new_case_start, name="new"),
     path("new/check/", views.new_case_check, name="new_check"),
     path("new/<slug:step>/", views.new_case_step, name="new_step"),
+    # Before "<str:reference>/", which would take "reassign" for a reference.
+    path("reassign/", views.bulk_assign, name="bulk_assign"),
     path("<str:reference>/", views.case_detail, name="detail"),
     path("<str:reference>/opened/", views.case_opened, name="opened"),
     path("<str:reference>/notes/new/", views.add_note, name="add_note"),

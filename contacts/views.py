@@ -173,10 +173,14 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     person = person_for(user)
     groups = set(user.groups.values_list("name", flat=True))
+    from worklist.selectors import home_work
+
     context = {
         "person": person,
         "roles": list(current_roles(person)) if person else [],
         "sections": _sections_for(request, groups),
+        # Issue #24: the home page is the person's work, each count linking to its list.
+        "work": home_work(user),
     }
     return render(request, "home.html", context)
 

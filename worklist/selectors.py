@@ -1,0 +1,347 @@
+"""Read queries for the worklist: the home page's counts and the case-list filters they link to.
+
+Every count and the list it links to share one `Q` built here, so a count never disagrees with
+the page behind it. They start from `cases.selectors.visible_cases_for` (who may see a case) and
+narrow to the cases the person can act on:
+
+| count                          | shown to                  | cases counted                      |
+|--------------------------------|---------------------------|------------------------------------|
+| assigned to you                | officers; any handler     | open, handled by you               |
+| waiting for acknowledgement    | clerks, MOs, handlers     | open, ack clock not yet met        |
+| due in the next 5 working days | clerks, MOs, handlers     | clock due by the 5th working day   |
+| overdue                        | clerks, MOs, handlers     | clock past due or breached         |
+| changed since you looked       | everyone                  | newer event than your last look    |
+| information requests to decide | the policy's decider      | decider is you, still undecided    |
+| emails waiting for triage      | clerks, MOs               | `inbound` triage queue             |
+
+"Can act": the handler of the case, or a clerk, council administrator or Monitoring Officer of
+its council (`contacts.selectors.administered_council_ids`). A party sees their own case in the
+list but is not counted as having work on it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import CLOSED_STATES, Case, CaseEvent, ClockKind
+from cases.selectors import visible_cases_for
+from clocks import calendar as cal
+from clocks.models import Deadline
+from contacts.models import ClosureDay, Council, Person
+from contacts.selectors import UserGroup, administered_council_ids, person_for
+
+from .models import CaseSeen, SavedView
+
+# "Due soon" on the home page: the next five working days of the case's council.
+DUE_SOON_WORKING_DAYS = 5
+User = Any
+
+
+# -- the filters --------------------------------------------------------------------------------
+def open_cases() -> Q:
+    return ~Q(state__in=CLOSED_STATES)
+
+
+def _open_deadlines() -> QuerySet[Deadline]:
+    return Deadline.objects.filter(
+        case_id=OuterRef("pk"), met_at__isnull=True, cancelled_at__isnull=True
+    )
+
+
+def work_scope(user: User, *, person: Person | None, admin_ids: set[int]) -> Q:
+    """Cases `user` can act on: handled by them, or of a council they administer or serve."""
+    if user.is_superuser:
+        return Q()
+    scope = Q(council_id__in=admin_ids) if admin_ids else Q(pk__in=[])
+    if person is not None:
+        scope |= Q(handler_id=person.pk)
+    return scope
+
+
+def assigned_to(person: Person | None) -> Q:
+    return Q(handler_id=person.pk) & open_cases() if person is not None else Q(pk__in=[])
+
+
+def waiting_for_acknowledgement() -> Q:
+    """Open, not acknowledged, with an acknowledgement clock still running (Maldon 2.2)."""
+    ack = _open_deadlines().filter(kind=ClockKind.ACKNOWLEDGEMENT)
+    return open_cases() & Q(acknowledged_at__isnull=True) & Q(Exists(ack))
+
+
+def overdue(now: datetime.datetime) -> Q:
+    """An open clock past its due moment (not paused) or already marked breached."""
+    late = _open_deadlines().filter(
+        Q(breached_at__isnull=False) | Q(paused_at__isnull=True, due_at__lt=now)
+    )
+    return open_cases() & Q(Exists(late))
+
+
+def due_horizons(
+    council_ids: set[int] | None, today: datetime.date
+) -> tuple[dict[int, datetime.datetime], datetime.datetime]:
+    """The end of the 5th working day after `today` on each council's own calendar (its
+    nation's bank holidays and its closure days), and the horizon for any other council
+    (England, no closures). Two statements whatever the number of councils.
+
+    "This week" was wrong on a Friday: clocks falling due on Monday were not shown (issue #24)."""
+    councils = (
+        Council.objects.all() if council_ids is None else Council.objects.filter(pk__in=council_ids)
+    )
+    nations = dict(councils.values_list("pk", "nation"))
+    window_end = today + datetime.timedelta(days=60)
+    closures: dict[int, set[datetime.date]] = defaultdict(set)
+    for council_id, day in ClosureDay.objects.filter(
+        council_id__in=list(nations), date__gt=today, date__lte=window_end
+    ).values_list("council_id", "date"):
+        closures[council_id].add(day)
+    horizons: dict[int, datetime.datetime] = {}
+    for council_id, nation in nations.items():
+        calendar = cal.calendar_for(nation or "england", closures.get(council_id, ()))
+        day = cal.working_days_after(today, DUE_SOON_WORKING_DAYS, calendar)
+        horizons[council_id] = cal.end_of_day(day)
+    default = cal.end_of_day(
+        cal.working_days_after(today, DUE_SOON_WORKING_DAYS, cal.calendar_for("england"))
+    )
+    return horizons, default
+
+
+def due_soon(
+    now: datetime.datetime, horizons: dict[int, datetime.datetime], default: datetime.datetime
+) -> Q:
+    """An open, running clock due between now and the end of the council's 5th working day."""
+    by_horizon: dict[datetime.datetime, list[int]] = defaultdict(list)
+    for council_id, horizon in horizons.items():
+        by_horizon[horizon].append(council_id)
+
+    def due_by(horizon: datetime.datetime) -> Exists:
+        return Exists(
+            _open_deadlines().filter(
+                breached_at__isnull=True,
+                paused_at__isnull=True,
+                due_at__gte=now,
+                due_at__lte=horizon,
+            )
+        )
+
+    q = Q(~Q(council_id__in=list(horizons)) & Q(due_by(default)))
+    for horizon, ids in by_horizon.items():
+        q |= Q(council_id__in=ids) & Q(due_by(horizon))
+    return open_cases() & q
+
+
+def last_activity() -> Subquery:
+    """The newest event of the case (the case's chain index answers it in one probe)."""
+    return Subquery(
+        CaseEvent.objects.filter(case_id=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1],
+        output_field=DateTimeField(),
+    )
+
+
+def seen_at(user: User) -> Subquery:
+    return Subquery(
+        CaseSeen.objects.filter(user_id=user.pk, case_id=OuterRef("pk")).values("seen_at")[:1],
+        output_field=DateTimeField(),
+    )
+
+
+def changed_since_seen(user: User, person: Person | None) -> Q:
+    """Something happened since `user` last opened the case; or it was handed to them and they
+    have not opened it yet. Needs `with_activity` annotations."""
+    changed = Q(seen_at__isnull=False, last_activity_at__gt=F("seen_at"))
+    if person is not None:
+        changed |= Q(seen_at__isnull=True, handler_id=person.pk)
+    return changed
+
+
+def with_activity(qs: QuerySet[Case], user: User) -> QuerySet[Case]:
+    """Annotate the newest event, the user's last look and whether the case changed since:
+    subqueries in the same statement, so a list page asks nothing per row."""
+    person = person_for(user)
+    qs = qs.annotate(
+        last_activity_at=Coalesce(last_activity(), "received_at"), seen_at=seen_at(user)
+    )
+    return qs.annotate(
+        is_changed=ExpressionWrapper(changed_since_seen(user, person), output_field=BooleanField())
+    )
+
+
+# -- the home page ------------------------------------------------------------------------------
+@dataclass
+class Tile:
+    key: str
+    label: str
+    count: int
+    href: str
+    empty: str
+    urgent: bool = False
+
+
+@dataclass
+class HomeWork:
+    tiles: list[Tile] = field(default_factory=list)
+    # TODO(#20c): "Kept informed of" joins these when the kept-informed list has a selector.
+
+
+def group_names(user: User) -> set[str]:
+    """The user's group names, asked once per request (kept on the user object)."""
+    cached: set[str] | None = getattr(user, "_worklist_groups", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._worklist_groups = cached
+    return cached
+
+
+def home_work(user: User, *, now: datetime.datetime | None = None) -> HomeWork:
+    """The counts of the home page, each linking to the list behind it, in a handful of
+    statements whatever the counts (budget: 10, checked by `bench`)."""
+    if not user.is_authenticated:
+        return HomeWork()
+    now = now or timezone.now()
+    person = person_for(user)
+    groups = group_names(user)
+    admin_ids = administered_council_ids(user)
+    manages = bool(user.is_superuser or admin_ids)
+    scope = work_scope(user, person=person, admin_ids=admin_ids)
+    today = cal.local(now).date()
+    horizons, default = due_horizons(None if user.is_superuser else admin_ids, today)
+    flags = {
+        "assigned": assigned_to(person),
+        "unacknowledged": scope & waiting_for_acknowledgement(),
+        "due_soon": scope & due_soon(now, horizons, default),
+        "overdue": scope & overdue(now),
+        "changed": changed_since_seen(user, person),
+    }
+    # Each test as a boolean column, then counted: one statement for the five counts (an
+    # aggregate's FILTER cannot hold the correlated subqueries itself).
+    cases = with_activity(visible_cases_for(user), user).annotate(
+        **{
+            f"n_{key}": ExpressionWrapper(q, output_field=BooleanField())
+            for key, q in flags.items()
+        }
+    )
+    counts = cases.aggregate(**{key: Count("pk", filter=Q(**{f"n_{key}": True})) for key in flags})
+    handles_any = person is not None and (
+        counts["assigned"] > 0 or person.kind == "officer" or UserGroup.OFFICER in groups
+    )
+    acts = manages or handles_any
+    tiles: list[Tile] = []
+    cases_url = reverse("cases:list")
+    if handles_any:
+        tiles.append(
+            Tile(
+                "assigned",
+                "Assigned to you",
+                counts["assigned"],
+                f"{cases_url}?assigned=me",
+                "Nothing is assigned to you. Cases you handle appear here.",
+            )
+        )
+    if acts:
+        tiles += [
+            Tile(
+                "unacknowledged",
+                "Waiting for acknowledgement",
+                counts["unacknowledged"],
+                f"{cases_url}?work=unacknowledged",
+                "Every emailed case you work on has been acknowledged.",
+            ),
+            Tile(
+                "due_soon",
+                f"Due in the next {DUE_SOON_WORKING_DAYS} working days",
+                counts["due_soon"],
+                f"{cases_url}?work=due_soon",
+                "No clock falls due in the next five working days. The clocks page lists later "
+                "ones.",
+            ),
+            Tile(
+                "overdue",
+                "Overdue",
+                counts["overdue"],
+                f"{cases_url}?work=overdue",
+                "Nothing is overdue.",
+                urgent=counts["overdue"] > 0,
+            ),
+        ]
+    tiles.append(
+        Tile(
+            "changed",
+            "Changed since you looked",
+            counts["changed"],
+            f"{cases_url}?changed=1",
+            "Nothing has changed on your cases since you last opened them.",
+        )
+    )
+    if person is not None:
+        deciding = info_requests_to_decide(person).count()
+        if deciding or _may_decide_requests(person):
+            tiles.append(
+                Tile(
+                    "to_decide",
+                    "Information requests waiting for your decision",
+                    deciding,
+                    reverse("info_requests:list") + "?awaiting=me",
+                    "No information request is waiting for your decision.",
+                )
+            )
+    if manages:
+        from inbound.selectors import triage_queue_for
+
+        triage = triage_queue_for(user).count()
+        tiles.append(
+            Tile(
+                "triage",
+                "Emails waiting for triage",
+                triage,
+                reverse("inbound:triage"),
+                "No email is waiting to be placed on a case.",
+            )
+        )
+    return HomeWork(tiles=tiles)
+
+
+def info_requests_to_decide(person: Person) -> QuerySet[Any]:
+    """Open requests whose decider is `person` (the policy's decider, once named on the request)."""
+    from info_requests.models import InfoRequest, InfoRequestState
+
+    waiting = (InfoRequestState.RECEIVED, InfoRequestState.DETERMINING, InfoRequestState.FOI)
+    return InfoRequest.objects.filter(decider_id=person.pk, state__in=waiting)
+
+
+def _may_decide_requests(person: Person) -> bool:
+    """Whether `person` holds the role their council's information policy names as decider."""
+    from contacts.models import RoleAssignment
+    from contacts.selectors import held_on
+    from info_requests.models import InformationPolicy
+
+    roles = RoleAssignment.objects.filter(
+        held_on(timezone.localdate()), person_id=person.pk, council_id=OuterRef("council_id")
+    ).values("role")
+    return InformationPolicy.objects.filter(
+        council_id=person.council_id, decider_role__in=Subquery(roles)
+    ).exists()
+
+
+def saved_views_for(user: User) -> list[SavedView]:
+    """The named views `user` saved, for the case list's "Your views"."""
+    if not user.is_authenticated:
+        return []
+    return list(SavedView.objects.filter(user_id=user.pk).order_by("name", "pk"))
