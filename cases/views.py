@@ -101,7 +101,7 @@ def _work_filter(user: Any, person: Person | None, work: str, admin_ids: set[int
         return scope & work_selectors.waiting_for_acknowledgement()
     if work == "overdue":
         return scope & work_selectors.overdue(now)
-    horizons, default = work_selectors.due_horizons(
+    horizons, default, _ = work_selectors.due_horizons(
         None if user.is_superuser else admin_ids, timezone.localdate(now)
     )
     return scope & work_selectors.due_soon(now, horizons, default)

@@ -33,10 +33,14 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
+    Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -46,7 +50,7 @@ from cases.models import CLOSED_STATES, Case, CaseEvent, ClockKind
 from cases.selectors import visible_cases_for
 from clocks import calendar as cal
 from clocks.models import Deadline
-from contacts.models import ClosureDay, Council, Person
+from contacts.models import Council, Person
 from contacts.selectors import UserGroup, administered_council_ids, person_for
 
 from .models import CaseSeen, SavedView
@@ -97,22 +101,34 @@ def overdue(now: datetime.datetime) -> Q:
 
 def due_horizons(
     council_ids: set[int] | None, today: datetime.date
-) -> tuple[dict[int, datetime.datetime], datetime.datetime]:
+) -> tuple[dict[int, datetime.datetime], datetime.datetime, list[tuple[int, str, str]]]:
     """The end of the 5th working day after `today` on each council's own calendar (its
     nation's bank holidays and its closure days), and the horizon for any other council
-    (England, no closures). Two statements whatever the number of councils.
+    (England, no closures). One statement whatever the number of councils; it also gives the
+    councils' (pk, name, slug), by name, for the home page's links.
 
     "This week" was wrong on a Friday: clocks falling due on Monday were not shown (issue #24)."""
     councils = (
         Council.objects.all() if council_ids is None else Council.objects.filter(pk__in=council_ids)
     )
-    nations = dict(councils.values_list("pk", "nation"))
     window_end = today + datetime.timedelta(days=60)
+    # One statement: each council with its closure days in the next weeks (a LEFT JOIN).
+    upcoming = FilteredRelation(
+        "closure_days",
+        condition=Q(closure_days__date__gt=today, closure_days__date__lte=window_end),
+    )
+    nations: dict[int, str] = {}
+    named: dict[int, tuple[int, str, str]] = {}
     closures: dict[int, set[datetime.date]] = defaultdict(set)
-    for council_id, day in ClosureDay.objects.filter(
-        council_id__in=list(nations), date__gt=today, date__lte=window_end
-    ).values_list("council_id", "date"):
-        closures[council_id].add(day)
+    for council_id, nation, name, slug, day in (
+        councils.annotate(upcoming=upcoming)
+        .order_by()
+        .values_list("pk", "nation", "name", "slug", "upcoming__date")
+    ):
+        nations[council_id] = nation
+        named[council_id] = (council_id, name, slug)
+        if day is not None:
+            closures[council_id].add(day)
     horizons: dict[int, datetime.datetime] = {}
     for council_id, nation in nations.items():
         calendar = cal.calendar_for(nation or "england", closures.get(council_id, ()))
@@ -121,7 +137,7 @@ def due_horizons(
     default = cal.end_of_day(
         cal.working_days_after(today, DUE_SOON_WORKING_DAYS, cal.calendar_for("england"))
     )
-    return horizons, default
+    return horizons, default, sorted(named.values(), key=lambda c: (c[1], c[0]))
 
 
 def due_soon(
@@ -198,6 +214,8 @@ class Tile:
 @dataclass
 class HomeWork:
     tiles: list[Tile] = field(default_factory=list)
+    # The councils the person administers or serves: (pk, name, slug), by name.
+    councils: list[tuple[int, str, str]] = field(default_factory=list)
     # TODO(#20c): "Kept informed of" joins these when the kept-informed list has a selector.
 
 
@@ -210,19 +228,21 @@ def group_names(user: User) -> set[str]:
     return cached
 
 
-def home_work(user: User, *, now: datetime.datetime | None = None) -> HomeWork:
+def home_work(
+    user: User, *, now: datetime.datetime | None = None, groups: set[str] | None = None
+) -> HomeWork:
     """The counts of the home page, each linking to the list behind it, in a handful of
     statements whatever the counts (budget: 10, checked by `bench`)."""
     if not user.is_authenticated:
         return HomeWork()
     now = now or timezone.now()
     person = person_for(user)
-    groups = group_names(user)
-    admin_ids = administered_council_ids(user)
+    groups = groups if groups is not None else group_names(user)
+    admin_ids = administered_council_ids(user, groups=groups)
     manages = bool(user.is_superuser or admin_ids)
     scope = work_scope(user, person=person, admin_ids=admin_ids)
     today = cal.local(now).date()
-    horizons, default = due_horizons(None if user.is_superuser else admin_ids, today)
+    horizons, default, councils = due_horizons(None if user.is_superuser else admin_ids, today)
     flags = {
         "assigned": assigned_to(person),
         "unacknowledged": scope & waiting_for_acknowledgement(),
@@ -290,32 +310,28 @@ def home_work(user: User, *, now: datetime.datetime | None = None) -> HomeWork:
             "Nothing has changed on your cases since you last opened them.",
         )
     )
-    if person is not None:
-        deciding = info_requests_to_decide(person).count()
-        if deciding or _may_decide_requests(person):
-            tiles.append(
-                Tile(
-                    "to_decide",
-                    "Information requests waiting for your decision",
-                    deciding,
-                    reverse("info_requests:list") + "?awaiting=me",
-                    "No information request is waiting for your decision.",
-                )
+    others = _other_counts(user, person, admin_ids if manages else None)
+    if person is not None and (others["deciding"] or others["may_decide"]):
+        tiles.append(
+            Tile(
+                "to_decide",
+                "Information requests waiting for your decision",
+                others["deciding"],
+                reverse("info_requests:list") + "?awaiting=me",
+                "No information request is waiting for your decision.",
             )
+        )
     if manages:
-        from inbound.selectors import triage_queue_for
-
-        triage = triage_queue_for(user).count()
         tiles.append(
             Tile(
                 "triage",
                 "Emails waiting for triage",
-                triage,
+                others["triage"],
                 reverse("inbound:triage"),
                 "No email is waiting to be placed on a case.",
             )
         )
-    return HomeWork(tiles=tiles)
+    return HomeWork(tiles=tiles, councils=[] if user.is_superuser else councils)
 
 
 def info_requests_to_decide(person: Person) -> QuerySet[Any]:
@@ -326,18 +342,51 @@ def info_requests_to_decide(person: Person) -> QuerySet[Any]:
     return InfoRequest.objects.filter(decider_id=person.pk, state__in=waiting)
 
 
-def _may_decide_requests(person: Person) -> bool:
-    """Whether `person` holds the role their council's information policy names as decider."""
+def _count(qs: QuerySet[Any]) -> Subquery:
+    """COUNT(*) of `qs` as a scalar subquery, to gather several counts in one statement."""
+    counted = (
+        qs.order_by()
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(n=Func("pk", function="COUNT"))
+        .values("n")
+    )
+    return Subquery(counted[:1], output_field=IntegerField())
+
+
+def _other_counts(user: User, person: Person | None, admin_ids: set[int] | None) -> dict[str, Any]:
+    """The information requests waiting for the person's decision, whether they hold the role
+    their council's policy names as decider, and the emails waiting for triage (`admin_ids`
+    None: not asked): one statement."""
     from contacts.models import RoleAssignment
     from contacts.selectors import held_on
+    from inbound.selectors import triage_queue_for
     from info_requests.models import InformationPolicy
 
-    roles = RoleAssignment.objects.filter(
-        held_on(timezone.localdate()), person_id=person.pk, council_id=OuterRef("council_id")
-    ).values("role")
-    return InformationPolicy.objects.filter(
-        council_id=person.council_id, decider_role__in=Subquery(roles)
-    ).exists()
+    nothing = {"deciding": 0, "may_decide": False, "triage": 0}
+    if person is None and admin_ids is None:
+        return nothing
+    zero = Value(0, output_field=IntegerField())
+    deciding: Any = _count(info_requests_to_decide(person)) if person is not None else zero
+    may_decide: Any = Value(False, output_field=BooleanField())
+    if person is not None:
+        roles = RoleAssignment.objects.filter(
+            held_on(timezone.localdate()), person_id=person.pk, council_id=person.council_id
+        ).values("role")
+        may_decide = Exists(
+            InformationPolicy.objects.filter(council_id=person.council_id, decider_role__in=roles)
+        )
+    triage: Any = (
+        _count(triage_queue_for(user, admin_ids=admin_ids)) if admin_ids is not None else zero
+    )
+    rows = list(
+        Council.objects.order_by()
+        .annotate(
+            deciding=Coalesce(deciding, zero), may_decide=may_decide, triage=Coalesce(triage, zero)
+        )
+        .values("deciding", "may_decide", "triage")[:1]
+    )
+    return rows[0] if rows else nothing
 
 
 def saved_views_for(user: User) -> list[SavedView]:
