@@ -41,3 +41,23 @@ def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     services.delete_view(user=request.user, view=view)
     messages.success(request, f"View {view.name} deleted")
     return redirect("worklist:views")
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    """One box over cases, information requests and register entries, each as the person may
+    see them (worklist.search)."""
+    from .search import MIN_LENGTH, search
+
+    query = (request.GET.get("q") or "").strip()
+    results = search(request.user, query) if query else {}
+    return render(
+        request,
+        "worklist/search.html",
+        {
+            "query": query,
+            "results": results,
+            "too_short": bool(query) and len(query) < MIN_LENGTH,
+            "total": sum(len(hits) for hits in results.values()),
+        },
+    )
