@@ -707,6 +707,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     admin_ids = administered_council_ids(request.user)  # asked once, used by every check
     return {
         "case": case,
+        "acting_for": _acting_for(request.user, case),
         "stage": _stage_label(case),
         # Parties are not told why a handler was chosen: it can name a declared relationship.
         "handler_reason": selectors.public_handler_reason(case, access),
@@ -730,6 +731,17 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
             case=case, user=request.user, admin_ids=admin_ids
         ),
     }
+
+
+def _acting_for(user: Any, case: Case) -> str:
+    """A borrowed Monitoring Officer (Braintree's MO for Halstead, Wiltshire's for West
+    Lavington) is told, on the case, which council they are acting for (issue #24)."""
+    person = person_for(user)
+    if person is None or person.council_id == case.council_id:
+        return ""
+    if case.council.monitoring_officer_council_id != person.council_id:
+        return ""
+    return case.council.name
 
 
 def _load_case(request: HttpRequest, reference: str) -> Case:
