@@ -1,5 +1,7 @@
 from django.urls import path
 
+from worklist import views as worklist_views
+
 from . import views
 
 app_name = "cases"
@@ -21,5 +23,7 @@ urlpatterns = [
     ),
     # Before the generic action path, which would take "handler" for an action and 404.
     path("<str:reference>/handler/", views.assign_handler, name="assign_handler"),
+    # Issue #24: email the parties from the case; before the generic action path too.
+    path("<str:reference>/reply/", worklist_views.reply, name="reply"),
     path("<str:reference>/<slug:action>/", views.case_action, name="action"),
 ]

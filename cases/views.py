@@ -730,6 +730,19 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "can_assign_handler": services.can_assign_handler(
             case=case, user=request.user, admin_ids=admin_ids
         ),
+        # Issue #24: the emails about the case, for those with full access (not the parties).
+        **_emails(request.user, case, access, admin_ids),
+    }
+
+
+def _emails(user: Any, case: Case, access: Any, admin_ids: set[int]) -> dict[str, Any]:
+    if access != selectors.Access.FULL:
+        return {"show_emails": False}
+    return {
+        "show_emails": True,
+        "emails": work_selectors.email_thread(case),
+        "may_reply": case.is_open
+        and permissions.can(user, permissions.Action.RESPOND, case, admin_ids=admin_ids),
     }
 
 

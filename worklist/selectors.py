@@ -438,3 +438,79 @@ def saved_views_for(user: User) -> list[SavedView]:
     if not user.is_authenticated:
         return []
     return list(SavedView.objects.filter(user_id=user.pk).order_by("name", "pk"))
+
+
+@dataclass
+class ThreadEmail:
+    """One email on a case's thread, whichever way it went."""
+
+    at: datetime.datetime
+    direction: str  # "sent" or "received"
+    sender: str
+    to: list[str]
+    subject: str
+    body: str
+    state: str  # delivery state in words
+    problem: bool = False
+
+
+def email_thread(case: Case) -> list[ThreadEmail]:
+    """Every email sent from the case page, every clock notice the product sent about the case,
+    and every inbound email threaded to it, oldest first. Three statements. For those with full
+    access to the case (the parties are not shown it: notices go to officers too)."""
+    from clocks.models import Notice
+    from inbound.models import InboundEmail
+
+    from .models import OutboundEmail
+
+    thread: list[ThreadEmail] = []
+    for out in OutboundEmail.objects.filter(case=case):
+        thread.append(
+            ThreadEmail(
+                at=out.created_at,
+                direction="sent",
+                sender=out.sender_name,
+                to=list(out.to),
+                subject=out.subject,
+                body=out.body,
+                state=(
+                    "Handed to the mail server"
+                    if out.sent_at
+                    else (f"Not sent: {out.error}" if out.error else "Waiting to be sent")
+                ),
+                problem=bool(out.error),
+            )
+        )
+    for notice in Notice.objects.filter(deadline__case=case).select_related("deadline"):
+        sent = notice.sent_at is not None
+        thread.append(
+            ThreadEmail(
+                at=notice.sent_at or notice.created_at,
+                direction="sent",
+                sender="Protocol (automatic)",
+                to=list(notice.recipients or []),
+                subject=f"{notice.get_kind_display()}: {notice.deadline.get_kind_display()} clock",
+                body="",
+                state=(
+                    "Handed to the mail server"
+                    if sent
+                    else (f"Not sent yet: {notice.last_error}" if notice.last_error else "Queued")
+                ),
+                problem=bool(notice.last_error) and not sent,
+            )
+        )
+    for inbound in InboundEmail.objects.filter(case=case).only(
+        "received_at", "from_name", "from_address", "to_addresses", "subject", "body_text"
+    ):
+        thread.append(
+            ThreadEmail(
+                at=inbound.received_at,
+                direction="received",
+                sender=f"{inbound.from_name} <{inbound.from_address}>".strip(),
+                to=list(inbound.to_addresses or []),
+                subject=inbound.subject,
+                body=inbound.body_text,
+                state="Received",
+            )
+        )
+    return sorted(thread, key=lambda e: e.at)
