@@ -456,61 +456,118 @@ class ThreadEmail:
 
 def email_thread(case: Case) -> list[ThreadEmail]:
     """Every email sent from the case page, every clock notice the product sent about the case,
-    and every inbound email threaded to it, oldest first. Three statements. For those with full
-    access to the case (the parties are not shown it: notices go to officers too)."""
+    and every inbound email threaded to it, oldest first: one statement (a UNION ALL). For those
+    with full access to the case (the parties are not shown it: notices go to officers too)."""
+    from django.db.models import CharField, TextField
+
     from clocks.models import Notice
     from inbound.models import InboundEmail
 
     from .models import OutboundEmail
 
+    def text(value: str) -> Value:
+        return Value(value, output_field=CharField())
+
+    columns = (
+        "w_at",
+        "w_dir",
+        "w_name",
+        "w_address",
+        "w_to",
+        "w_subject",
+        "w_body",
+        "w_sent",
+        "w_error",
+    )
+    sent = (
+        OutboundEmail.objects.filter(case=case)
+        .order_by()
+        .annotate(
+            w_at=F("created_at"),
+            w_dir=text("sent"),
+            w_name=F("sender_name"),
+            w_address=text(""),
+            w_to=F("to"),
+            w_subject=F("subject"),
+            w_body=F("body"),
+            w_sent=F("sent_at"),
+            w_error=F("error"),
+        )
+        .values_list(*columns)
+    )
+    notices = (
+        Notice.objects.filter(deadline__case=case)
+        .order_by()
+        .annotate(
+            w_at=Coalesce("sent_at", "created_at"),
+            w_dir=text("notice"),
+            w_name=F("kind"),
+            w_address=F("deadline__kind"),
+            w_to=F("recipients"),
+            w_subject=text(""),
+            w_body=Value("", output_field=TextField()),
+            w_sent=F("sent_at"),
+            w_error=F("last_error"),
+        )
+        .values_list(*columns)
+    )
+    received = (
+        InboundEmail.objects.filter(case=case)
+        .order_by()
+        .annotate(
+            w_at=F("received_at"),
+            w_dir=text("received"),
+            w_name=F("from_name"),
+            w_address=F("from_address"),
+            w_to=F("to_addresses"),
+            w_subject=F("subject"),
+            w_body=F("body_text"),
+            w_sent=F("received_at"),
+            w_error=Value("", output_field=TextField()),
+        )
+        .values_list(*columns)
+    )
+    from cases.models import ClockKind
+    from clocks.models import NoticeKind
+
+    notice_kinds, clock_kinds = dict(NoticeKind.choices), dict(ClockKind.choices)
     thread: list[ThreadEmail] = []
-    for out in OutboundEmail.objects.filter(case=case):
-        thread.append(
-            ThreadEmail(
-                at=out.created_at,
-                direction="sent",
-                sender=out.sender_name,
-                to=list(out.to),
-                subject=out.subject,
-                body=out.body,
-                state=(
-                    "Handed to the mail server"
-                    if out.sent_at
-                    else (f"Not sent: {out.error}" if out.error else "Waiting to be sent")
-                ),
-                problem=bool(out.error),
-            )
-        )
-    for notice in Notice.objects.filter(deadline__case=case).select_related("deadline"):
-        sent = notice.sent_at is not None
-        thread.append(
-            ThreadEmail(
-                at=notice.sent_at or notice.created_at,
-                direction="sent",
-                sender="Protocol (automatic)",
-                to=list(notice.recipients or []),
-                subject=f"{notice.get_kind_display()}: {notice.deadline.get_kind_display()} clock",
-                body="",
-                state=(
-                    "Handed to the mail server"
-                    if sent
-                    else (f"Not sent yet: {notice.last_error}" if notice.last_error else "Queued")
-                ),
-                problem=bool(notice.last_error) and not sent,
-            )
-        )
-    for inbound in InboundEmail.objects.filter(case=case).only(
-        "received_at", "from_name", "from_address", "to_addresses", "subject", "body_text"
+    for at, direction, name, address, to, subject, body, sent_at, error in sent.union(
+        notices, received, all=True
     ):
+        recipients = list(to or []) if isinstance(to, list) else []
+        if direction == "received":
+            thread.append(
+                ThreadEmail(
+                    at,
+                    "received",
+                    f"{name} <{address}>".strip(),
+                    recipients,
+                    subject,
+                    body,
+                    "Received",
+                )
+            )
+            continue
+        if direction == "notice":
+            subject = f"{notice_kinds.get(name, name)}: {clock_kinds.get(address, address)} clock"
+            name = "Protocol (automatic)"
+        if sent_at:
+            state = "Handed to the mail server"
+        elif error:
+            state = f"Not sent: {error}"
+        else:
+            state = "Waiting to be sent"
         thread.append(
             ThreadEmail(
-                at=inbound.received_at,
-                direction="received",
-                sender=f"{inbound.from_name} <{inbound.from_address}>".strip(),
-                to=list(inbound.to_addresses or []),
-                subject=inbound.subject,
-                body=inbound.body_text,
-                state="Received",
+                at,
+                "sent",
+                name,
+                recipients,
+                subject,
+                body,
+                state,
+                problem=bool(error) and not sent_at,
             )
         )
     return sorted(thread, key=lambda e: e.at)
