@@ -1,5 +1,6 @@
 """The worklist in a real browser (issue #24): a clerk sorts the queue and saves the view,
-reassigns five cases at once, and no page scrolls sideways on a 390 px phone. Every page
+reassigns five cases at once, replies from a case and sees the answer thread back after
+`ingest_email`, and no page scrolls sideways on a 390 px phone. Every page
 reached passes axe at WCAG 2.2 AA (the Journey checks it on arrival)."""
 
 from __future__ import annotations
@@ -78,6 +79,43 @@ def test_clerk_sorts_saves_a_view_and_reassigns_five_cases(open_tab):
         assert CaseEvent.objects.filter(
             case=case, action=EventAction.ASSIGNED, reason="Leave cover for March"
         ).exists()
+    assert tab.console_errors == []
+
+
+def test_clerk_replies_from_a_case_and_the_reply_threads_back(open_tab, mailoutbox, tmp_path):
+    """The email carries the reference; the councillor's answer, read by `ingest_email`,
+    comes back onto the same case."""
+    from email.message import EmailMessage
+
+    from django.core.management import call_command
+
+    case = _maldon_cases(1)[0]
+    tab = open_tab()
+    tab.sign_in("maldon-clerk")
+    tab.go(f"/cases/{case.reference}/")
+    tab.follow(f"Email the parties about {case.reference}")
+    tab.fill("Subject", "A time to talk")
+    tab.fill("Email", "Could we meet on Monday to talk this through?")
+    tab.press("Send email")
+    assert "Could we meet on Monday" in tab.text()
+    sent = [m for m in mailoutbox if "A time to talk" in m.subject]
+    assert len(sent) == 1
+    assert sent[0].to == [case.raised_by.email]
+
+    answer = EmailMessage()
+    answer["From"] = case.raised_by.email
+    answer["To"] = "maldon@concerns.example.gov.uk"
+    answer["Subject"] = f"Re: {sent[0].subject}"
+    answer["Message-ID"] = "<e2e-reply@example.gov.uk>"
+    answer["Date"] = "Fri, 04 Dec 2026 10:00:00 +0000"
+    answer.set_content("Monday at ten suits me.")
+    raw = tmp_path / "reply.eml"
+    raw.write_bytes(bytes(answer))
+    call_command("ingest_email", str(raw), verbosity=0)
+
+    tab.go(f"/cases/{case.reference}/")
+    assert "Monday at ten suits me." in tab.text()
+    tab.shot("worklist-email-thread")
     assert tab.console_errors == []
 
 
