@@ -35,6 +35,13 @@ class CaseTypeForm(forms.Form):
     case_type = forms.ChoiceField(
         widget=forms.RadioSelect,
         label="What kind of case is it?",
+        # Issue #24: the difference in plain words.
+        help_text=(
+            "A concern is something you want sorted out by talking it through, usually "
+            "informally first. A formal complaint asks for it to be looked into and decided "
+            "under the council's procedure. If you are not sure, choose the concern: it can be "
+            "escalated later."
+        ),
         error_messages={"required": "Select what kind of case it is"},
     )
 

@@ -81,7 +81,7 @@ def _sections_for(
                 "As clerk",
                 [
                     Action(
-                        "Log a dispute",
+                        "Open a case",
                         "/cases/new/",
                         "Record a concern or complaint a councillor or officer has brought to you.",
                     ),
