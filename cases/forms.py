@@ -39,8 +39,8 @@ class CaseTypeForm(forms.Form):
         help_text=(
             "A concern is something you want sorted out by talking it through, usually "
             "informally first. A formal complaint asks for it to be looked into and decided "
-            "under the council's procedure. If you are not sure, choose the concern: it can be "
-            "escalated later."
+            "under the council's procedure. If you are not sure which, ask the clerk or the "
+            "Monitoring Officer."
         ),
         error_messages={"required": "Select what kind of case it is"},
     )
