@@ -190,7 +190,7 @@ def home(request: HttpRequest) -> HttpResponse:
     # The person with what the page shows of them, in one statement.
     person = (
         Person.objects.select_related("council", "ward", "political_group")
-        .filter(user_id=user.pk)
+        .filter(user_id=user.pk or 0)
         .first()
     )
     if person is not None:

@@ -58,7 +58,7 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _people(term: str) -> QuerySet[Person]:
+def _people(term: str) -> QuerySet[Person, Any]:
     return Person.objects.filter(name__icontains=term).values("pk")
 
 
