@@ -342,7 +342,12 @@ def _case_counts(
         soon |= Q(case__council_id=council_id, due_at__lte=horizon)
     newer = CaseEvent.objects.filter(case_id=OuterRef("case_id"), at__gt=OuterRef("seen_at"))
     seen = CaseSeen.objects.filter(user_id=user.pk, case_id=OuterRef("pk"))
-    changed_seen = CaseSeen.objects.filter(user_id=user.pk).filter(Exists(newer))
+    # Open cases only, as the list the count links to shows by default.
+    changed_seen = (
+        CaseSeen.objects.filter(user_id=user.pk)
+        .exclude(case__state__in=CLOSED_STATES)
+        .filter(Exists(newer))
+    )
     zero = Value(0, output_field=IntegerField())
     subqueries: dict[str, Any] = {
         "unacknowledged": _count(open_work.filter(waiting_for_acknowledgement())),
