@@ -35,6 +35,13 @@ class CaseTypeForm(forms.Form):
     case_type = forms.ChoiceField(
         widget=forms.RadioSelect,
         label="What kind of case is it?",
+        # Issue #24: the difference in plain words.
+        help_text=(
+            "A concern is something you want sorted out by talking it through, usually "
+            "informally first. A formal complaint asks for it to be looked into and decided "
+            "under the council's procedure. If you are not sure which, ask the clerk or the "
+            "Monitoring Officer."
+        ),
         error_messages={"required": "Select what kind of case it is"},
     )
 
@@ -424,3 +431,35 @@ class ReformPanelForm(forms.Form):
             "max_length": "The reason must be 5,000 characters or fewer",
         },
     )
+
+
+class BulkAssignForm(forms.Form):
+    """Several cases to one handler with one reason (issue #24). Each case still goes through
+    `services.assign_handler`, which may refuse it; the form only checks the answers."""
+
+    MAX_CASES = 200
+
+    person = HandlerChoiceField(
+        queryset=Person.objects.none(),
+        label="Who should handle these cases?",
+        empty_label="Choose a person",
+        error_messages={
+            "required": "Select who should handle the cases",
+            "invalid_choice": "Select who should handle the cases",
+        },
+    )
+    reason = forms.CharField(
+        label="Why this person?",
+        help_text="Recorded on each case's timeline. The parties to the cases do not see it.",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Enter why this person should handle the cases",
+            "max_length": "Why this person must be 5,000 characters or fewer",
+        },
+    )
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: HandlerChoiceField = self.fields["person"]  # type: ignore[assignment]
+        field.queryset = people

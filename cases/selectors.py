@@ -295,3 +295,23 @@ def case_list(
             | Q(about__name__icontains=term)
         )
     return qs.order_by("-received_at", "-pk")
+
+
+def bulk_handler_candidates(cases: list[Case]) -> QuerySet[Person]:
+    """Who could handle any of `cases`: the officers (and role holders) of their councils and of
+    the councils lending them a Monitoring Officer. Parties and declared relationships differ per
+    case, so `services.assign_handler` refuses those case by case, saying why."""
+    served: set[int] = set()
+    for case in cases:
+        served |= {case.council_id, case.council.monitoring_officer_council_id or case.council_id}
+    holds_a_role = RoleAssignment.objects.filter(
+        held_on(timezone.localdate()),
+        council_id__in={c.council_id for c in cases},
+        person_id=OuterRef("pk"),
+    )
+    return (
+        Person.objects.filter(council_id__in=served, anonymised_at__isnull=True)
+        .filter(Q(kind=PersonKind.OFFICER) | Q(Exists(holds_a_role)))
+        .select_related("council")
+        .order_by("name", "pk")
+    )

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from worklist import views as worklist_views
+
 from . import views
 
 app_name = "cases"
@@ -9,6 +11,8 @@ urlpatterns = [
     path("new/", views.new_case_start, name="new"),
     path("new/check/", views.new_case_check, name="new_check"),
     path("new/<slug:step>/", views.new_case_step, name="new_step"),
+    # Before "<str:reference>/", which would take "reassign" for a reference.
+    path("reassign/", views.bulk_assign, name="bulk_assign"),
     path("<str:reference>/", views.case_detail, name="detail"),
     path("<str:reference>/opened/", views.case_opened, name="opened"),
     path("<str:reference>/notes/new/", views.add_note, name="add_note"),
@@ -22,5 +26,7 @@ urlpatterns = [
     path("<str:reference>/conciliator/", views.record_conciliator, name="record_conciliator"),
     path("<str:reference>/panel/", views.reform_panel, name="reform_panel"),
     path("<str:reference>/summary/", views.correct_summary, name="correct_summary"),
+    # Issue #24: email the parties from the case; before the generic action path too.
+    path("<str:reference>/reply/", worklist_views.reply, name="reply"),
     path("<str:reference>/<slug:action>/", views.case_action, name="action"),
 ]

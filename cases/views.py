@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
 import uuid
 from collections.abc import Callable
@@ -29,6 +28,10 @@ from contacts.selectors import (
     served_councils,
 )
 from protocol_site.errors import ActionNotAllowed, PermissionRefused, StaleObject
+from worklist import queue as work_queue
+from worklist import selectors as work_selectors
+from worklist.selectors import changed_since_seen, saved_views_for, with_activity
+from worklist.services import mark_seen
 
 from . import permissions, selectors, services
 from .forms import (
@@ -37,6 +40,7 @@ from .forms import (
     AboutForm,
     ActionForm,
     AssignHandlerForm,
+    BulkAssignForm,
     CaseTypeForm,
     CheckAnswersForm,
     ConciliatorForm,
@@ -49,6 +53,7 @@ from .forms import (
     SummaryForm,
 )
 from .models import (
+    CLOSED_STATES,
     Attachment,
     Case,
     CaseState,
@@ -62,7 +67,6 @@ from .models import (
     VariantStep,
 )
 
-PAGE_SIZE = 25
 STALE_MESSAGE = "This case changed while you were looking at it. Reload to see the latest."
 # The rungs an MO's escalation queue shows for the councils they serve.
 QUEUE_STATES = (CaseState.MONITORING_OFFICER, CaseState.STANDARDS_COMMITTEE)
@@ -80,56 +84,9 @@ def _open_deadlines() -> QuerySet[Any]:
 
 
 # == list ========================================================================================
-def _encode_cursor(case: Case) -> str:
-    raw = f"{case.received_at.isoformat()}|{case.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(value: str) -> tuple[datetime.datetime, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        moment, pk = raw.split("|")
-        return datetime.datetime.fromisoformat(moment), int(pk)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _keyset_page(
-    queryset: QuerySet[Case], *, after: str | None, before: str | None
-) -> tuple[list[Case], str | None, str | None]:
-    """One page in (-received_at, -pk) order without COUNTing the table.
-
-    Returns the rows and the cursors for the next and previous pages (None when there is none).
-    """
-    if before and (cursor := _decode_cursor(before)):
-        at, pk = cursor
-        rows = list(
-            # received_at__gte is redundant but indexable: it starts the index walk at the cursor.
-            queryset.filter(received_at__gte=at)
-            .filter(Q(received_at__gt=at) | Q(received_at=at, pk__gt=pk))
-            .order_by("received_at", "pk")[: PAGE_SIZE + 1]
-        )
-        has_previous = len(rows) > PAGE_SIZE
-        rows = list(reversed(rows[:PAGE_SIZE]))
-        return (
-            rows,
-            _encode_cursor(rows[-1]) if rows else None,
-            _encode_cursor(rows[0]) if rows and has_previous else None,
-        )
-    ordered = queryset.order_by("-received_at", "-pk")
-    if after and (cursor := _decode_cursor(after)):
-        at, pk = cursor
-        ordered = ordered.filter(received_at__lte=at).filter(
-            Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk)
-        )
-    rows = list(ordered[: PAGE_SIZE + 1])
-    has_next = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return (
-        rows,
-        _encode_cursor(rows[-1]) if rows and has_next else None,
-        _encode_cursor(rows[0]) if rows and after else None,
-    )
+# What the list can be narrowed to from the home page's counts (worklist.selectors).
+WORK_FILTERS = ("unacknowledged", "due_soon", "overdue")
+CASE_STATUSES = (("open", "Open cases"), ("closed", "Closed cases"), ("all", "Open and closed"))
 
 
 def _queue_filter(user: Any) -> Q:
@@ -141,32 +98,88 @@ def _queue_filter(user: Any) -> Q:
     return Q(council_id__in=served_councils(person), state__in=QUEUE_STATES) | Q(handler=person)
 
 
+def _work_filter(user: Any, person: Person | None, work: str, admin_ids: set[int]) -> Q:
+    """The same `Q` the home page counted with, so the count and the list agree."""
+    now = timezone.now()
+    scope = work_selectors.work_scope(user, person=person, admin_ids=admin_ids)
+    if work == "unacknowledged":
+        return scope & work_selectors.waiting_for_acknowledgement()
+    if work == "overdue":
+        return scope & work_selectors.overdue(now)
+    horizons, default, _ = work_selectors.due_horizons(
+        None if user.is_superuser else admin_ids, timezone.localdate(now)
+    )
+    return scope & work_selectors.due_soon(now, horizons, default)
+
+
+def _list_params(request: HttpRequest, councils: list[Council]) -> dict[str, Any]:
+    """The filters and sort of the list, read (and checked) from the query string."""
+    params = request.GET
+    council = next((c for c in councils if c.slug == params.get("council")), None)
+    status = params.get("status") if params.get("status") in dict(CASE_STATUSES) else "open"
+    return {
+        "council": council,
+        "state": params.get("state") if params.get("state") in CaseState.values else None,
+        "case_type": (
+            params.get("case_type") if params.get("case_type") in CaseType.values else None
+        ),
+        "overdue": params.get("overdue") == "1",
+        "mine": params.get("assigned") == "me",
+        "search": (params.get("q") or "").strip()[:200] or None,
+        "queue": params.get("queue") == "mine",
+        "status": status,
+        "work": params.get("work") if params.get("work") in WORK_FILTERS else "",
+        "changed": params.get("changed") == "1",
+    }
+
+
+def _sort_links(kept: dict[str, str], sort: Any, descending: bool) -> dict[str, dict[str, Any]]:
+    """Each sortable column's link (the other direction when it is the current sort)."""
+    links = {}
+    for key, option in work_queue.SORTS.items():
+        current = option.key == sort.key
+        desc = (not descending) if current else option.default_descending
+        query = {k: v for k, v in kept.items() if k != "sort"}
+        query["sort"] = work_queue.sort_param(option, desc)
+        links[key] = {
+            "href": f"?{urlencode(query)}",
+            "label": option.label,
+            "aria_sort": ("descending" if descending else "ascending") if current else "none",
+        }
+    return links
+
+
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     params = request.GET
     person = person_for(request.user)
-    councils = list(_listable_councils(request.user))
-    council = next((c for c in councils if c.slug == params.get("council")), None)
-    state = params.get("state") if params.get("state") in CaseState.values else None
-    case_type = params.get("case_type") if params.get("case_type") in CaseType.values else None
-    overdue = params.get("overdue") == "1"
-    mine = params.get("assigned") == "me" and person is not None
-    search = (params.get("q") or "").strip()[:200] or None
-    queue = params.get("queue") == "mine"
+    # Asked once: the councils listed, the home-page filters and bulk reassignment all use it.
+    admin_ids = administered_council_ids(request.user)
+    councils = list(_listable_councils(request.user, person, admin_ids))
+    f = _list_params(request, councils)
+    mine = f["mine"] and person is not None
+    state = f["state"]
+    status = "all" if state else f["status"]  # a chosen stage says open or closed already
 
     queryset = selectors.case_list(
         request.user,
-        council=council,
+        council=f["council"],
         state=state,
-        case_type=case_type,
-        overdue=True if overdue else None,
+        case_type=f["case_type"],
+        overdue=True if f["overdue"] else None,
         handler=person if mine else None,
-        search=search,
+        search=f["search"],
     )
-    if queue:
+    if status == "open":
+        queryset = queryset.exclude(state__in=CLOSED_STATES)
+    elif status == "closed":
+        queryset = queryset.filter(state__in=CLOSED_STATES)
+    if f["queue"]:
         queryset = queryset.filter(_queue_filter(request.user))
+    if f["work"]:
+        queryset = queryset.filter(_work_filter(request.user, person, f["work"], admin_ids))
     next_due = _open_deadlines().filter(case=OuterRef("pk")).order_by("due_at")
-    queryset = queryset.annotate(
+    queryset = with_activity(queryset, request.user).annotate(
         # A committee rung is handled by its panel (Maldon 5.1, West Lavington 4.2). An
         # EXISTS, never a COUNT: the list pages without counting (issue #10).
         has_panel=Exists(
@@ -184,16 +197,37 @@ def case_list(request: HttpRequest) -> HttpResponse:
             ).values("label")[:1]
         ),
     )
-    rows, next_cursor, previous_cursor = _keyset_page(
-        queryset, after=params.get("after"), before=params.get("before")
+    if f["changed"]:
+        queryset = queryset.filter(changed_since_seen(request.user, person))
+    queryset = work_queue.with_sort_keys(queryset)
+    sort, descending = work_queue.parse_sort(params.get("sort"))
+    rows, next_cursor, previous_cursor = work_queue.keyset_page(
+        queryset,
+        sort=sort,
+        descending=descending,
+        after=params.get("after"),
+        before=params.get("before"),
     )
     kinds = dict(ClockKind.choices)
+    ages = work_queue.working_ages(rows)
     for case in rows:
         case.next_due_label = kinds.get(case.next_due_kind, case.next_due_kind or "")  # type: ignore[attr-defined]
         case.stage_label = case.step_label or case.get_state_display()  # type: ignore[attr-defined]
+        case.age_in_working_days = ages.get(case.pk)  # type: ignore[attr-defined]
     kept: dict[str, str] = {
         k: v for k, v in params.items() if k not in ("after", "before") and isinstance(v, str) and v
     }
+    filtered = bool(
+        f["council"]
+        or state
+        or f["case_type"]
+        or f["overdue"]
+        or mine
+        or f["search"]
+        or f["work"]
+        or f["changed"]
+        or f["status"] != "open"
+    )
     return render(
         request,
         "cases/list.html",
@@ -202,31 +236,63 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "councils": councils,
             "states": CaseState.choices,
             "case_types": CaseType.choices,
+            "statuses": CASE_STATUSES,
             "selected": {
-                "council": council.slug if council else "",
+                "council": f["council"].slug if f["council"] else "",
                 "state": state or "",
-                "case_type": case_type or "",
-                "overdue": overdue,
+                "case_type": f["case_type"] or "",
+                "overdue": f["overdue"],
                 "assigned": mine,
-                "q": search or "",
+                "q": f["search"] or "",
+                "status": f["status"],
+                "work": f["work"],
+                "changed": f["changed"],
+                "sort": work_queue.sort_param(sort, descending),
             },
-            "queue": queue,
+            "work_label": dict(WORK_LABELS).get(f["work"], ""),
+            "sorts": _sort_links(kept, sort, descending),
+            "queue": f["queue"],
             "has_person": person is not None,
-            "filtered": bool(council or state or case_type or overdue or mine or search),
+            "filtered": filtered,
             "next_url": f"?{urlencode({**kept, 'after': next_cursor})}" if next_cursor else None,
             "previous_url": (
                 f"?{urlencode({**kept, 'before': previous_cursor})}" if previous_cursor else None
             ),
             # Anyone linked to a councillor or officer can raise a case of their own.
             "may_open": person is not None or request.user.is_superuser,
+            "may_bulk_assign": may_bulk_assign(request.user, admin_ids),
+            "saved_views": saved_views_for(request.user),
+            "current_query": urlencode({k: v for k, v in kept.items()}),
         },
     )
 
 
-def _listable_councils(user: Any) -> QuerySet[Council]:
-    from contacts.selectors import visible_councils_for
+WORK_LABELS = (
+    ("unacknowledged", "Waiting for acknowledgement"),
+    ("due_soon", "Due in the next 5 working days"),
+    ("overdue", "Overdue"),
+)
 
-    return visible_councils_for(user).only("pk", "slug", "name").order_by("name")
+
+def may_bulk_assign(user: Any, admin_ids: set[int] | None = None) -> bool:
+    """Those who may change a case's handler one by one (a clerk, council administrator or
+    Monitoring Officer of its council: `permissions.allowed` for ASSIGN) may pick several at
+    once (issue #24); each case is still checked by `services.assign_handler`."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(administered_council_ids(user) if admin_ids is None else admin_ids)
+
+
+def _listable_councils(user: Any, person: Person | None, admin_ids: set[int]) -> QuerySet[Council]:
+    """`contacts.selectors.visible_councils_for`, from the administered councils already known."""
+    if user.is_superuser:
+        councils = Council.objects.all()
+    else:
+        ids = set(admin_ids) | ({person.council_id} if person is not None else set())
+        councils = Council.objects.filter(pk__in=ids)
+    return councils.only("pk", "slug", "name").order_by("name")
 
 
 # == open a case: a session-stored wizard ========================================================
@@ -655,6 +721,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     admin_ids = administered_council_ids(request.user)  # asked once, used by every check
     return {
         "case": case,
+        "acting_for": _acting_for(request.user, case),
         "stage": _stage_label(case),
         # Parties are not told why a handler was chosen: it can name a declared relationship.
         "handler_reason": selectors.public_handler_reason(case, access),
@@ -686,7 +753,31 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "can_record_conciliator": (case.council.is_parish or bool(case.conciliator))
         and services.can_record_conciliator(case=case, user=request.user, admin_ids=admin_ids),
         "may_correct_summary": services.may_correct_summary(request.user, case),
+        # Issue #24: the emails about the case, for those with full access (not the parties).
+        **_emails(request.user, case, access, admin_ids),
     }
+
+
+def _emails(user: Any, case: Case, access: Any, admin_ids: set[int]) -> dict[str, Any]:
+    if access != selectors.Access.FULL:
+        return {"show_emails": False}
+    return {
+        "show_emails": True,
+        "emails": work_selectors.email_thread(case),
+        "may_reply": case.is_open
+        and permissions.can(user, permissions.Action.RESPOND, case, admin_ids=admin_ids),
+    }
+
+
+def _acting_for(user: Any, case: Case) -> str:
+    """A borrowed Monitoring Officer (Braintree's MO for Halstead, Wiltshire's for West
+    Lavington) is told, on the case, which council they are acting for (issue #24)."""
+    person = person_for(user)
+    if person is None or person.council_id == case.council_id:
+        return ""
+    if case.council.monitoring_officer_council_id != person.council_id:
+        return ""
+    return case.council.name
 
 
 def _load_case(request: HttpRequest, reference: str) -> Case:
@@ -697,7 +788,10 @@ def _load_case(request: HttpRequest, reference: str) -> Case:
 @login_required
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = _load_case(request, reference)
-    return render(request, "cases/detail.html", _detail_context(request, case))
+    response = render(request, "cases/detail.html", _detail_context(request, case))
+    # After rendering, so the page still marks what changed; from now on it is "seen".
+    mark_seen(user=request.user, case=case)
+    return response
 
 
 # == actions =====================================================================================
@@ -1069,6 +1163,72 @@ def reform_panel(request: HttpRequest, reference: str) -> HttpResponse:
         },
         status=409 if error else 200,
     )
+
+
+# == reassigning several cases at once (issue #24) ==============================================
+@login_required
+@require_http_methods(["POST"])
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """A clerk or MO picks cases in the list, then one handler and one reason. Each case goes
+    through `services.assign_handler` in its own transaction, as if reassigned one by one:
+    a refusal (a party, a declared relationship, a closed case) stops that case only, and the
+    page says which and why."""
+    if not may_bulk_assign(request.user):
+        return _refused(request, "Only a clerk or a Monitoring Officer can reassign cases.")
+    references = list(dict.fromkeys(r for r in request.POST.getlist("case") if r))
+    back = request.POST.get("back", "")
+    list_url = reverse("cases:list") + (f"?{back}" if back else "")
+    if not references:
+        messages.error(request, "Select the cases to reassign")
+        return redirect(list_url)
+    if len(references) > BulkAssignForm.MAX_CASES:
+        messages.error(request, f"Select {BulkAssignForm.MAX_CASES} cases or fewer at a time")
+        return redirect(list_url)
+    cases = list(
+        selectors.visible_cases_for(request.user)
+        .filter(reference__in=references)
+        .select_related("council", "handler", "raised_by", "about")
+        .order_by("reference")
+    )
+    missing = sorted(set(references) - {c.reference for c in cases})
+    form = BulkAssignForm(
+        request.POST if "confirm" in request.POST else None,
+        people=selectors.bulk_handler_candidates(cases),
+    )
+    if "confirm" in request.POST and form.is_valid() and cases:
+        person, reason = form.cleaned_data["person"], form.cleaned_data["reason"]
+        outcomes = [_assign_one(request, case, person, reason) for case in cases]
+        done = [o for o in outcomes if o["done"]]
+        refused = [o for o in outcomes if not o["done"]] + [
+            {"reference": r, "done": False, "message": "No such case, or you cannot see it."}
+            for r in missing
+        ]
+        return render(
+            request,
+            "cases/bulk_assign_done.html",
+            {
+                "person": person,
+                "done": done,
+                "refused": refused,
+                "list_url": list_url,
+            },
+            status=200,
+        )
+    return render(
+        request,
+        "cases/bulk_assign.html",
+        {"cases": cases, "missing": missing, "form": form, "back": back, "list_url": list_url},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _assign_one(request: HttpRequest, case: Case, person: Person, reason: str) -> dict[str, Any]:
+    """One case through the same service as the one-by-one page; the outcome for the summary."""
+    try:
+        services.assign_handler(case=case, actor=request.user, person=person, reason=reason)
+    except (PermissionRefused, ActionNotAllowed, StaleObject, ValidationError) as exc:
+        return {"reference": case.reference, "done": False, "message": _message(exc)}
+    return {"reference": case.reference, "done": True, "message": ""}
 
 
 # == notes and attachments =======================================================================

@@ -13,15 +13,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from worklist.selectors import group_names, home_work
+
 from .forms import SignInForm
-from .models import Council, PersonKind, Role
+from .models import Council, Person, PersonKind, Role
 from .selectors import (
     UserGroup,
     current_roles,
-    monitoring_officer_council_ids,
     people_of,
     person_for,
     role_holders,
+    served_councils,
     visible_councils_for,
 )
 
@@ -63,10 +65,15 @@ def _council_link(council: Council) -> str:
     return reverse("contacts:council_detail", args=[council.slug])
 
 
-def _sections_for(request: HttpRequest, groups: set[str]) -> list[RoleSection]:
+def _sections_for(
+    request: HttpRequest,
+    groups: set[str],
+    person: Person | None = None,
+    served: list[tuple[int, str, str]] | None = None,
+) -> list[RoleSection]:
     """What each of the user's roles lets them do. Other apps' pages are linked by literal path."""
     user = request.user
-    person = person_for(user)
+    person = person if person is not None else person_for(user)
     sections: list[RoleSection] = []
     if UserGroup.CLERK in groups:
         sections.append(
@@ -74,7 +81,7 @@ def _sections_for(request: HttpRequest, groups: set[str]) -> list[RoleSection]:
                 "As clerk",
                 [
                     Action(
-                        "Log a dispute",
+                        "Open a case",
                         "/cases/new/",
                         "Record a concern or complaint a councillor or officer has brought to you.",
                     ),
@@ -133,10 +140,19 @@ def _sections_for(request: HttpRequest, groups: set[str]) -> list[RoleSection]:
             Action("Clocks due", "/clocks/"),
         ]
         if person is not None:
-            served = Council.objects.filter(pk__in=monitoring_officer_council_ids(person))
+            if served is None:
+                served = list(
+                    Council.objects.filter(pk__in=served_councils(person))
+                    .order_by("name")
+                    .values_list("pk", "name", "slug")
+                )
             actions += [
-                Action(c.name, _council_link(c), "Council you serve as Monitoring Officer")
-                for c in served
+                Action(
+                    name,
+                    reverse("contacts:council_detail", args=[slug]),
+                    "Council you serve as Monitoring Officer",
+                )
+                for _, name, slug in served
             ]
         sections.append(RoleSection("As Monitoring Officer", actions))
     if UserGroup.COUNCIL_ADMIN in groups:
@@ -171,12 +187,24 @@ def _sections_for(request: HttpRequest, groups: set[str]) -> list[RoleSection]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    person = person_for(user)
-    groups = set(user.groups.values_list("name", flat=True))
+    # The person with what the page shows of them, in one statement.
+    person = (
+        Person.objects.select_related("council", "ward", "political_group")
+        .filter(user_id=user.pk or 0)
+        .first()
+    )
+    if person is not None:
+        user.person = person  # type: ignore[union-attr]  # person_for reads it from here
+    groups = group_names(user)
+    # Issue #24: the home page is the person's work, each count linking to its list.
+    work = home_work(user, groups=groups)
+    # An MO's councils are those home_work read (administered_council_ids, one statement).
+    served = work.councils if UserGroup.MONITORING_OFFICER in groups else None
     context = {
         "person": person,
         "roles": list(current_roles(person)) if person else [],
-        "sections": _sections_for(request, groups),
+        "sections": _sections_for(request, groups, person, served),
+        "work": work,
     }
     return render(request, "home.html", context)
 

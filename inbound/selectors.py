@@ -25,19 +25,24 @@ from .models import InboundEmail, InboundStatus
 User = AuthUser | AnonymousUser
 
 
-def visible_inbound_emails_for(user: User) -> QuerySet[InboundEmail]:
+def visible_inbound_emails_for(
+    user: User, *, admin_ids: set[int] | None = None
+) -> QuerySet[InboundEmail]:
+    """`admin_ids`: `administered_council_ids(user)` when the caller has it already."""
     qs = InboundEmail.objects.select_related("council", "sender", "about", "case", "decided_by")
     if not user.is_authenticated:
         return qs.none()
     if user.is_superuser:
         return qs
-    return qs.filter(council_id__in=administered_council_ids(user))
+    return qs.filter(
+        council_id__in=administered_council_ids(user) if admin_ids is None else admin_ids
+    )
 
 
-def triage_queue_for(user: User) -> QuerySet[InboundEmail]:
+def triage_queue_for(user: User, *, admin_ids: set[int] | None = None) -> QuerySet[InboundEmail]:
     """Emails waiting for a person to decide, oldest first."""
     return (
-        visible_inbound_emails_for(user)
+        visible_inbound_emails_for(user, admin_ids=admin_ids)
         .filter(status=InboundStatus.NEW)
         .order_by("received_at", "pk")
     )

@@ -112,6 +112,14 @@ def request_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state in InfoRequestState.values:
         qs = qs.filter(state=state)
+    # The home page's "waiting for your decision" (worklist.selectors.info_requests_to_decide).
+    awaiting = request.GET.get("awaiting") == "me"
+    person = person_for(request.user)
+    if awaiting:
+        from worklist.selectors import info_requests_to_decide
+
+        mine = info_requests_to_decide(person) if person is not None else qs.none()
+        qs = qs.filter(pk__in=mine.values("pk"))
     rows = []
     for r in qs[:200]:
         open_clocks = [d for d in r.deadlines.all() if d.is_open]
@@ -129,6 +137,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "states": InfoRequestState.choices,
             "state": state,
+            "awaiting": awaiting,
             "may_log": councils_user_may_log_for(request.user).exists(),
         },
     )

@@ -39,7 +39,7 @@ def nav_items_for(request: HttpRequest) -> list[NavItem]:
     if user is None or not user.is_authenticated:
         return []
     groups = set(user.groups.values_list("name", flat=True))
-    links: list[tuple[str, str]] = [("Home", "/"), ("Cases", "/cases/")]
+    links: list[tuple[str, str]] = [("Home", "/"), ("Cases", "/cases/"), ("Search", "/search/")]
     if user.is_superuser or groups & {
         UserGroup.CLERK,
         UserGroup.COUNCILLOR,

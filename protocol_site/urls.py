@@ -18,6 +18,7 @@ urlpatterns = [
     path("variants/", include("cases.variant_urls")),
     path("reports/", include("reports.urls")),
     path("inbound/", include("inbound.urls")),
+    path("", include("worklist.urls")),
     path("account/two-factor/", include("protocol_site.two_factor")),
     path("api/", include("protocol_site.api.urls")),
     path("account/", include("protocol_site.account_views")),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "registers",
     "reports",
     "inbound",
+    "worklist",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

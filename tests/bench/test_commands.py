@@ -70,7 +70,7 @@ def test_bench_runs_every_path_and_writes_its_report(seeded, tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert (tmp_path / "report.png").stat().st_size > 1000
     groups = {p["group"] for p in report["paths"]}
-    assert groups == {"list", "detail", "api", "visibility", "sweep", "escalate"}
+    assert groups == {"list", "detail", "api", "visibility", "sweep", "escalate", "worklist"}
     paths = {p["name"]: p for p in report["paths"]}
     # Every path ran and was measured; the statement budgets of the pages are pinned by
     # tests/perf/test_query_counts.py, and "cases this user may see" is one statement anywhere.
@@ -79,6 +79,8 @@ def test_bench_runs_every_path_and_writes_its_report(seeded, tmp_path):
         if path["group"] == "visibility":
             assert path["checks"]["one statement"]
     assert paths["escalate: transition + audit + queued notice"]["checks"]["notification queued"]
+    # Issue #24: every case got an answer (reassigned or refused, with why).
+    assert paths["bulk reassignment of 100 cases"]["checks"]["every case answered"]
     # The sweep's batches committed (as in production) and were put back afterwards.
     batch = paths["sweep: batch of 3 due deadlines"]
     assert batch["checks"]["3 handled"]

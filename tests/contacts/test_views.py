@@ -132,7 +132,7 @@ def test_pages_need_sign_in(client, braintree):
 
 
 HOME_LINKS = {
-    UserGroup.CLERK: [("Log a dispute", "/cases/new/"), ("Case list", "/cases/")],
+    UserGroup.CLERK: [("Open a case", "/cases/new/"), ("Case list", "/cases/")],
     UserGroup.COUNCILLOR: [
         ("Raise a concern or complaint about an officer", "/cases/new/"),
         ("Make an information request", "/information-requests/new/"),

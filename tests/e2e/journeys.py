@@ -37,7 +37,7 @@ def clerk_logs_an_emailed_dispute(tab: Journey, *, shots: str = "clerk") -> str:
     """Maldon 2.2: a member's concern that arrived by email starts a 3 working day
     acknowledgement clock. Returns the case reference."""
     tab.sign_in("maldon-clerk")
-    tab.follow("Log a dispute")
+    tab.follow("Open a case")
     tab.choose("Member's concern about an officer").press("Continue")
     select_person(tab, 1)
     tab.press("Continue")

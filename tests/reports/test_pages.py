@@ -256,12 +256,23 @@ def test_invalid_dates_are_explained_and_linked(client, world, query, message, a
     assert message in csv_response.content.decode()
 
 
-def test_the_page_says_when_the_median_is_not_the_databases(client, world, monkeypatch):
+def test_the_page_never_shows_installation_details(client, world, monkeypatch):
+    """Issue #24: users are not told which database the service runs on; the medians are the
+    same either way (tests/reports/test_figures.py)."""
     import reports.selectors
 
     monkeypatch.setattr(reports.selectors, "uses_database_median", lambda: False)
     client.force_login(world.user("clerk"))
-    assert "SQLite, which has no median function" in text(client.get(INDEX))
+    body = text(client.get(INDEX))
+    assert "SQLite" not in body
+    assert "PostgreSQL" not in body
+
+
+def test_the_figures_link_to_the_cases_behind_them(client, world):
+    client.force_login(world.user("clerk"))
+    body = client.get(INDEX).content.decode()
+    assert 'href="/cases/?status=closed' in body
+    assert ">See the open cases</a>" in body
 
 
 @pytest.mark.parametrize("who", ["clerk", "mo", "deputy_mo", "superuser"])

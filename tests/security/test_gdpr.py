@@ -704,6 +704,8 @@ def test_a_cases_conciliator_and_panel_go_with_its_personal_data(world):
     old.refresh_from_db()
     assert old.conciliator == gdpr.ANONYMISED
     assert not PanelSeat.objects.filter(case=old).exists()
+
+
 def test_retention_also_strips_the_decision_letter_words_signatory_and_pdfs(cast):
     """Issue #22's fields: the words to the member, the signatory and the issued PDF letters
     hold personal data too."""

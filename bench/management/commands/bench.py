@@ -48,8 +48,16 @@ from contacts.selectors import monitoring_officer_council_ids, person_for
 from protocol_site.ops.gc import tune_garbage_collector
 
 OUT_DIR = Path(settings.BASE_DIR) / "docs" / "perf"
-LIST_BUDGET: dict[str, float] = {"p95_ms": 150, "max_queries": 8, "max_ratio": 3.0}
-DETAIL_BUDGET: dict[str, float] = {"p95_ms": 150, "max_queries": 12}
+# Issue #24 added two statements to the list (closure days for ages, saved views) and one to
+# the case page (remembering that the person looked), and one more for its email thread.
+LIST_BUDGET: dict[str, float] = {"p95_ms": 150, "max_queries": 10, "max_ratio": 3.0}
+DETAIL_BUDGET: dict[str, float] = {"p95_ms": 150, "max_queries": 14}
+# Issue #24: the worklist.
+HOME_BUDGET: dict[str, float] = {"p95_ms": 60, "max_queries": 10}
+SAVED_VIEW_BUDGET: dict[str, float] = {"p95_ms": 150, "max_queries": 10}
+SEARCH_BUDGET: dict[str, float] = {"p95_ms": 100, "max_queries": 3}
+BULK_ASSIGN_BUDGET: dict[str, float] = {"p95_ms": 2000}
+BULK_CASES = 100
 VISIBILITY_BUDGET: dict[str, float] = {"p95_ms": 50, "max_queries": 1}
 SWEEP_BATCH_BUDGET: dict[str, float] = {"db_ms": 20}
 SWEEP_BATCH = 500
@@ -214,6 +222,7 @@ class Command(BaseCommand):
             "visibility",
             "sweep",
             "escalate",
+            "worklist",
         ]
         for group in groups:
             getattr(self, f"_bench_{group}")()
@@ -626,6 +635,99 @@ class Command(BaseCommand):
             "p95": (result.p95 or 0) < ESCALATE_BUDGET["p95_ms"],
             "notification queued": bool(queued) and min(queued) >= 1,
         }
+        self._say_checks(result)
+
+    # -- worklist (issue #24) -------------------------------------------------------------------
+    def _bench_worklist(self) -> None:
+        for who in ("bench-clerk", "bench-mo"):
+            result = Result(name=f"home: {who[6:]}'s work", group="worklist", budget=HOME_BUDGET)
+            self._time(result, self._page_get(who, "/"))
+            self._list_checks(result)
+            self._say_checks(result)
+        # The saved views a clerk would keep: each is the list with its query string.
+        views = {
+            "overdue, by next due": "?work=overdue&sort=next_due",
+            "due in 5 working days": "?work=due_soon&sort=next_due",
+            "waiting for acknowledgement": "?work=unacknowledged&sort=-age",
+            "changed since I looked": "?changed=1",
+            "by last activity": "?sort=-last_activity",
+            "by handler": "?sort=handler",
+        }
+        for label, query in views.items():
+            result = Result(name=f"saved view: {label}", group="worklist", budget=SAVED_VIEW_BUDGET)
+            self._time(result, self._page_get("bench-clerk", f"/cases/{query}"))
+            self._list_checks(result)
+            self._say_checks(result)
+        self._bench_search()
+        self._bench_bulk_assign()
+
+    def _bench_search(self) -> None:
+        from worklist.search import search
+
+        clerk = get_user_model().objects.get(pk=self.users["bench-clerk"].pk)
+        sample = Case.objects.filter(council=self.big).order_by("-pk").first()
+        if sample is None:
+            raise CommandError("No case at the big council.")
+        partial = sample.reference[-7:]  # e.g. "26-0042": a partial reference
+        for label, term in (("a word", "officer"), ("a partial reference", partial)):
+            result = Result(name=f"search: {label}", group="worklist", budget=SEARCH_BUDGET)
+            person_for(clerk)  # the sign-in's person, as the middleware has it on a request
+            self._time(result, functools.partial(search, clerk, term))
+            result.checks = {
+                "p95": (result.p95 or 0) < SEARCH_BUDGET["p95_ms"],
+                "queries": max(result.queries) <= SEARCH_BUDGET["max_queries"],
+            }
+            self._say_checks(result)
+
+    def _bench_bulk_assign(self) -> None:
+        from cases.selectors import bulk_handler_candidates
+
+        cases = list(
+            Case.objects.filter(council=self.big)
+            .exclude(state__in=["resolved", "withdrawn"])
+            .select_related("council")
+            .order_by("pk")[:BULK_CASES]
+        )
+        people = list(bulk_handler_candidates(cases)[:20]) if cases else []
+        if not people:
+            raise CommandError("Need open cases and a possible handler at the big council.")
+        client = self._client("bench-clerk")
+        result = Result(
+            name=f"bulk reassignment of {BULK_CASES} cases",
+            group="worklist",
+            budget=BULK_ASSIGN_BUDGET,
+        )
+        index = {"i": 0}
+        outcomes: list[int] = []
+
+        def reassign() -> Any:
+            person = people[index["i"] % len(people)]
+            index["i"] += 1
+            with transaction.atomic():
+                response = client.post(
+                    "/cases/reassign/",
+                    {
+                        "case": [c.reference for c in cases],
+                        "confirm": "1",
+                        "person": person.pk,
+                        "reason": "Bench: leave cover",
+                    },
+                )
+                # Outside the test runner a response carries no context: count the page's rows.
+                body = response.content.decode()
+                outcomes.append(
+                    body.count('data-outcome="done"') + body.count('data-outcome="refused"')
+                )
+                transaction.set_rollback(True)
+
+        self._time(result, reassign)
+        result.checks = {
+            "p95": (result.p95 or 0) < BULK_ASSIGN_BUDGET["p95_ms"],
+            "every case answered": bool(outcomes) and min(outcomes) == len(cases),
+        }
+        if len(cases) < BULK_CASES:
+            result.checks[f"{BULK_CASES} cases"] = False  # the budget is for 100 at a time
+            result.notes.append(f"only {len(cases)} open cases at {BIG_COUNCIL}")
         self._say_checks(result)
 
     def _say_checks(self, r: Result) -> None:
