@@ -153,6 +153,16 @@ def served_councils(person: Person, on: datetime.date | None = None) -> QuerySet
     ).values("pk")
 
 
+def user_group_names(user: Any) -> set[str]:
+    """The user's group names, asked once per request (kept on the user object): the layout,
+    the home page and the visibility selectors all ask."""
+    cached: set[str] | None = getattr(user, "_group_names", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._group_names = cached
+    return cached
+
+
 def administered_council_ids(
     user: User | AnonymousUser, *, groups: set[str] | None = None
 ) -> set[int]:
@@ -163,7 +173,7 @@ def administered_council_ids(
     if person is None:
         return set()
     ids: set[int] = set()
-    group_names = groups if groups is not None else set(user.groups.values_list("name", flat=True))
+    group_names = groups if groups is not None else user_group_names(user)
     if UserGroup.CLERK in group_names or UserGroup.COUNCIL_ADMIN in group_names:
         ids.add(person.council_id)
     if UserGroup.MONITORING_OFFICER in group_names:

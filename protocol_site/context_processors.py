@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from contacts.selectors import UserGroup
+from contacts.selectors import UserGroup, user_group_names
 
 SERVICE_NAME = "Protocol"
 PHASE = "beta"
@@ -38,7 +38,7 @@ def nav_items_for(request: HttpRequest) -> list[NavItem]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    groups = set(user.groups.values_list("name", flat=True))
+    groups = user_group_names(user)
     links: list[tuple[str, str]] = [("Home", "/"), ("Cases", "/cases/"), ("Search", "/search/")]
     if user.is_superuser or groups & {
         UserGroup.CLERK,

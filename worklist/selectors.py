@@ -49,7 +49,12 @@ from cases.models import CLOSED_STATES, Case, CaseEvent, ClockKind
 from clocks import calendar as cal
 from clocks.models import Deadline
 from contacts.models import Council, Person
-from contacts.selectors import UserGroup, administered_council_ids, person_for
+from contacts.selectors import (
+    UserGroup,
+    administered_council_ids,
+    person_for,
+    user_group_names,
+)
 
 from .models import CaseSeen, SavedView
 
@@ -218,12 +223,8 @@ class HomeWork:
 
 
 def group_names(user: User) -> set[str]:
-    """The user's group names, asked once per request (kept on the user object)."""
-    cached: set[str] | None = getattr(user, "_worklist_groups", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._worklist_groups = cached
-    return cached
+    """The user's group names, asked once per request."""
+    return user_group_names(user)
 
 
 def home_work(
