@@ -245,12 +245,22 @@ def choose_handler(
     rule that set `handler_role`, if any. Returns `Decision(None, why)` when nobody can act, so
     a clerk assigns by hand.
     """
+    managed = frozenset(managed_ids)
+    if rule is not None:
+        # The protocol names this role for a case about this subject (Hounslow 11.2: the
+        # Monitoring Officer for a complaint about the Chief Executive, who manages everyone):
+        # its holders act although the subject heads their line.
+        managed -= {
+            c.person_id
+            for c in candidates
+            if c.is_deputy or _role_group(handler_role, c.role) == handler_role
+        }
     decision = _choose(
         handler_role=handler_role,
         candidates=candidates,
         parties=frozenset(party_ids),
         related=frozenset(related_ids),
-        managed=frozenset(managed_ids),
+        managed=managed,
         subject_id=subject_id,
         scope=scope,
     )

@@ -8,7 +8,7 @@ import yaml
 from django import forms
 from django.db.models import QuerySet
 
-from contacts.models import Person, Role
+from contacts.models import Person, Role, Service
 
 from .models import (
     ESCALATION_STATES,
@@ -214,11 +214,28 @@ class PreviewForm(forms.Form):
         label="Sample subject (who it is about)",
         empty_label="Nobody in particular",
     )
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(),
+        required=False,
+        label="Sample service (the service the case belongs to)",
+        help_text="Leave blank to use the service of the officer the case is about (or who "
+        "raised it).",
+        empty_label="The officer's own service",
+        to_field_name="slug",
+    )
 
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        people: QuerySet[Person],
+        services: QuerySet[Service] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["raised_by"].queryset = people  # type: ignore[attr-defined]
         self.fields["about"].queryset = people  # type: ignore[attr-defined]
+        if services is not None:
+            self.fields["service"].queryset = services  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -25,12 +25,11 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from contacts.models import Council, Person, Role
+from contacts.models import Council, Person, Role, Service
 from contacts.selectors import (
     Holding,
     UserGroup,
     administered_council_ids,
-    related_person_ids,
     role_holders,
 )
 from protocol_site.errors import ActionNotAllowed
@@ -815,30 +814,28 @@ def preview_variant(
     raised_by: Person | None = None,
     about: Person | None = None,
     on: datetime.date | None = None,
+    service: Service | None = None,
 ) -> list[PreviewStep]:
     """Walk a sample case up the ladder: who would handle each rung today, and who is skipped.
 
-    The same rules as a real case (`cases.routing` with `role_holders` and the relationship
-    register): a party, or someone related to a party (Maldon 6.2), is skipped for the deputy or
-    the next independent role; a parish's Monitoring Officer is the lending council's.
+    The same rules as a real case (`services.plan_step`): the heads of the sample case's service
+    (`service`, else the service of the officer it is about or who raised it), the step's
+    subject rules, and the skips: a party, someone related to a party (Maldon 6.2), someone the
+    subject manages; a parish's Monitoring Officer is the lending council's.
     """
     council = variant.council
-    party_ids = {p.pk for p in (raised_by, about) if p is not None}
-    related = related_person_ids(party_ids, on=on) if party_ids else set()
+    if service is None:
+        service = services.default_service(raised_by=raised_by, about=about, on=on)
     rows: list[PreviewStep] = []
     for step in variant.steps.prefetch_related("clocks").order_by("position"):
-        pairs = services.routing_candidates(council=council, handler_role=step.handler_role, on=on)
-        holdings: dict[int, Holding] = {}
-        for holding, _ in pairs:
-            holdings.setdefault(holding.person.pk, holding)
-        candidates = [candidate for _, candidate in pairs]
-        decision = routing.choose_handler(
-            handler_role=step.handler_role,
-            candidates=candidates,
-            party_ids=party_ids,
-            related_ids=related,
-            subject_id=about.pk if about is not None else None,
+        plan = services.plan_step(
+            council=council, step=step, raised_by=raised_by, about=about, service=service, on=on
         )
+        decision = plan.decision
+        holdings: dict[int, Holding] = {}
+        for holding, _ in plan.pairs:
+            holdings.setdefault(holding.person.pk, holding)
+        candidates = [candidate for _, candidate in plan.pairs]
         chosen = holdings.get(decision.person_id) if decision.person_id else None
         skipped: list[routing.Candidate] = []
         for candidate in candidates:

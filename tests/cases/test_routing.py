@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from cases.routing import Candidate, choose_handler, roles_to_consult
+from cases.routing import (
+    Candidate,
+    ServiceScope,
+    SubjectRule,
+    apply_subject_rules,
+    choose_handler,
+    roles_to_consult,
+)
 
 CEO = Candidate(1, "Niall Bolger", "head_of_paid_service", title="Chief Executive")
 MO = Candidate(2, "Thomas Ribbits", "monitoring_officer")
 DEPUTY_MO = Candidate(3, "Dee Puty", "deputy_monitoring_officer", is_deputy=True)
-DIRECTOR = Candidate(4, "Dora Rector", "director")
-SERVICE_HEAD = Candidate(5, "Sam Head", "service_head")
+DIRECTOR = Candidate(4, "Dora Rector", "director", service="Place")
+SERVICE_HEAD = Candidate(5, "Sam Head", "service_head", service="Planning")
 CLERK = Candidate(6, "Clara Clerk", "clerk", title="Town Clerk")
 CHAIRMAN = Candidate(7, "Cllr Chair", "chairman")
 LEADER = Candidate(8, "Cllr Leader", "leader")
+PLANNING = ServiceScope("Planning", "the service of Ann Officer, the officer this case is about")
 
 
 @pytest.mark.parametrize(
@@ -91,6 +99,7 @@ def test_choose_handler(
         party_ids=parties,
         related_ids=related,
         subject_id=subject,
+        scope=PLANNING,
     )
     assert decision.person_id == expected_id
     assert reason_has in decision.reason
@@ -127,5 +136,6 @@ def test_party_never_assigned_whatever_the_order():
             candidates=everyone,
             party_ids={party.person_id, 99},
             subject_id=party.person_id,
+            scope=PLANNING,
         )
         assert decision.person_id not in (party.person_id, 99)
