@@ -304,6 +304,7 @@ def _copy_steps(source: ProtocolVariant, target: ProtocolVariant) -> int:
             inform_roles=list(step.inform_roles),
             protocol_reference=step.protocol_reference,
             guidance=step.guidance,
+            subject_rules=list(step.subject_rules or []),
         )
         ClockRule.objects.bulk_create(
             ClockRule(
@@ -424,7 +425,16 @@ def _edited(variant: ProtocolVariant, actor: User | None, summary: str) -> None:
     )
 
 
-STEP_FIELDS = ("state", "label", "handler_role", "inform_roles", "protocol_reference", "guidance")
+STEP_FIELDS = (
+    "state",
+    "label",
+    "handler_role",
+    "inform_roles",
+    "protocol_reference",
+    "guidance",
+    "subject_rules",
+)
+_LIST_FIELDS = ("inform_roles", "subject_rules")
 
 
 def _check_step(variant: ProtocolVariant, data: Mapping[str, Any], *, exclude: int | None) -> None:
@@ -440,6 +450,10 @@ def _check_step(variant: ProtocolVariant, data: Mapping[str, Any], *, exclude: i
     unknown = set(data.get("inform_roles") or []) - set(Role.values)
     if unknown:
         raise ValidationError({"inform_roles": f"Unknown roles: {', '.join(sorted(unknown))}."})
+    for rule in data.get("subject_rules") or []:
+        roles = {rule.get("subject_role"), rule.get("handler_role")}
+        if not roles <= set(Role.values):
+            raise ValidationError({"subject_rules": "A subject rule names a role that is unknown."})
 
 
 @transaction.atomic
@@ -452,7 +466,7 @@ def add_step(
     position = (variant.steps.aggregate(p=Max("position"))["p"] or 0) + 1
     step = VariantStep(variant=variant, position=position)
     for name in STEP_FIELDS:
-        setattr(step, name, data.get(name, "" if name != "inform_roles" else []))
+        setattr(step, name, data.get(name, [] if name in _LIST_FIELDS else ""))
     step.inform_roles = sorted(set(step.inform_roles or []), key=Role.values.index)
     step.full_clean(exclude=["variant"], validate_constraints=False)
     step.save()
@@ -672,6 +686,7 @@ def _step_data(step: VariantStep) -> dict[str, Any]:
         "inform_roles": list(step.inform_roles or []),
         "protocol_reference": step.protocol_reference,
         "guidance": step.guidance,
+        "subject_rules": list(step.subject_rules or []),
         "clocks": {
             c.kind: {
                 "kind": c.kind,
@@ -719,6 +734,18 @@ class VariantDiff:
         return bool(self.details) or any(s.status != "unchanged" for s in self.steps)
 
 
+def describe_subject_rules(rules: Iterable[Mapping[str, str]]) -> str:
+    """ "When about the Head of Paid Service: Monitoring Officer (Hounslow 11.2)"; or "None"."""
+    texts = []
+    for rule in rules:
+        cite = f" ({rule['protocol_reference']})" if rule.get("protocol_reference") else ""
+        texts.append(
+            f"When about the {_label(Role, rule['subject_role'])}: "
+            f"{_label(Role, rule['handler_role'])}{cite}"
+        )
+    return "; ".join(texts) or "None"
+
+
 def _roles_text(roles: Iterable[str]) -> str:
     return ", ".join(_label(Role, r) for r in roles) or "None"
 
@@ -732,6 +759,7 @@ def _step_fields(step: Mapping[str, Any]) -> dict[str, str]:
         "Kept informed": _roles_text(step["inform_roles"]),
         "Protocol reference": step.get("protocol_reference") or "None",
         "Guidance": step.get("guidance") or "None",
+        "Subject rules": describe_subject_rules(step.get("subject_rules") or []),
     }
     for kind in sorted(step["clocks"]):
         fields[f"{_label(ClockKind, kind)} clock"] = describe_clock(step["clocks"][kind])

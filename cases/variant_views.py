@@ -276,6 +276,7 @@ def variant_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                     "step": s,
                     "clocks": [(c, vs.describe_clock(c)) for c in s.clocks.all()],
                     "informs": [Role(r).label for r in s.inform_roles or []],
+                    "subject_rules": vs.describe_subject_rules(s.subject_rules or []),
                 }
                 for s in steps
             ],
