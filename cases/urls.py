@@ -19,5 +19,6 @@ urlpatterns = [
     ),
     # Before the generic action path, which would take "handler" for an action and 404.
     path("<str:reference>/handler/", views.assign_handler, name="assign_handler"),
+    path("<str:reference>/reroute/", views.reroute, name="reroute"),
     path("<str:reference>/<slug:action>/", views.case_action, name="action"),
 ]
