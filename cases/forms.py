@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from contacts.models import Council, Person
+from contacts.models import Council, Person, Service
 
 from .models import CaseType, Channel, NoteVisibility
 from .wording import WordingFlag, adversarial_words
@@ -290,8 +290,8 @@ class AssignHandlerForm(forms.Form):
 class RerouteForm(forms.Form):
     """Issue #20: route an open case again by the rules, optionally naming its service."""
 
-    service = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+    service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
+        queryset=Service.objects.none(),
         required=False,
         to_field_name="slug",
         label="Service the case belongs to",

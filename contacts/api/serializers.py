@@ -53,7 +53,7 @@ class ServiceSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     kind = serializers.CharField()
-    parent = serializers.SlugField(allow_null=True)
+    parent = serializers.SlugField(allow_null=True)  # type: ignore[assignment]
     heads = ServiceHeadSerializer(many=True)
 
 

@@ -293,7 +293,7 @@ class Command(BaseCommand):
                     name += f"-{service.slug}"
                 elif i > 0:
                     continue
-                if person.user_id is not None and person.user.username != name:
+                if person.user is not None and person.user.username != name:
                     continue
                 group = UserGroup.COUNCILLOR if person.is_councillor else UserGroup.OFFICER
                 self._login(name, person, groups[group])
