@@ -146,7 +146,6 @@ def routing_candidates(
                 person_id=holding.person.pk,
                 name=holding.person.name,
                 role=holding.role,
-                title=holding.person.job_title,
                 service=head.service.name,
             )
             pairs.append((holding, candidate))
