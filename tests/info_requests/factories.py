@@ -36,6 +36,10 @@ class InformationPolicyFactory(factory.django.DjangoModelFactory):
     protocol_reference = "Lancaster 8.1-8.10"
 
 
+# The decider heads their service from well before any request a test back-dates (retention).
+LONG_AGO = datetime.date(2010, 1, 1)
+
+
 @dataclass
 class Cast:
     council: Council
@@ -86,9 +90,13 @@ def make_cast(slug: str = "lancaster", *, tier: str = Tier.DISTRICT, **policy: A
     if policy_obj.decider_role in SERVICE_HEAD_ROLES:
         # Lancaster 8.6 "the relevant Service Head": the head of the service holding it.
         service = ServiceFactory(council=council, name="Planning and Place")
-        ServiceMembershipFactory(person=decider, service=service)
+        ServiceMembershipFactory(person=decider, service=service, starts_on=LONG_AGO)
     RoleAssignmentFactory(
-        person=decider, council=council, role=policy_obj.decider_role, service=service
+        person=decider,
+        council=council,
+        role=policy_obj.decider_role,
+        service=service,
+        starts_on=LONG_AGO if service else datetime.date(2020, 1, 1),
     )
     user_for(decider, UserGroup.OFFICER)
     hops = OfficerFactory(council=council, name="Harper Chief", job_title="Chief Executive")
