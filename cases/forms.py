@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from contacts.models import Council, Person
+from contacts.models import Council, Person, Service
 
 from .models import CaseType, Channel, NoteVisibility
 from .wording import WordingFlag, adversarial_words
@@ -86,6 +86,27 @@ class AboutForm(forms.Form):
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["about"].queryset = people  # type: ignore[attr-defined]
+
+
+UNKNOWN_SERVICE = "unknown"
+
+
+class ServiceForm(forms.Form):
+    """Issue #20: which service a case about a member concerns, so "their Director" / "the
+    relevant Service Head" is a real person. Not knowing is an answer: a clerk then decides."""
+
+    service = forms.ChoiceField(
+        label="Which service does it concern?",
+        error_messages={"required": "Select the service, or that you do not know"},
+    )
+
+    def __init__(self, *args: Any, services: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [  # type: ignore[attr-defined]
+            ("", "Choose a service"),
+            *[(s.slug, s.name) for s in services],
+            (UNKNOWN_SERVICE, "I do not know: the clerk will decide"),
+        ]
 
 
 class ReceivedForm(forms.Form):
@@ -330,6 +351,30 @@ class AssignHandlerForm(forms.Form):
 
 
 # -- notes --------------------------------------------------------------------------------------
+class RerouteForm(forms.Form):
+    """Issue #20: route an open case again by the rules, optionally naming its service."""
+
+    service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
+        queryset=Service.objects.none(),
+        required=False,
+        to_field_name="slug",
+        label="Service the case belongs to",
+        empty_label="Keep the case's service",
+        help_text="“Their Director”, “the relevant Service Head” and “the appropriate Chief "
+        "Officer” are the heads of this service.",
+    )
+    reason = forms.CharField(
+        label="Why route it again?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Say why the case is being routed again"},
+    )
+
+    def __init__(self, *args: Any, services: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services  # type: ignore[attr-defined]
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

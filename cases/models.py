@@ -151,6 +151,14 @@ class VariantStep(models.Model):
     )
     protocol_reference = models.CharField(max_length=100, blank=True)
     guidance = models.TextField(blank=True)
+    # "When the case is about the holder of role X, this step goes to Y" (Hounslow 11.2: a
+    # complaint about the Chief Executive is raised with the Monitoring Officer). A list of
+    # {"subject_role", "handler_role", "protocol_reference"}; the first that matches wins.
+    subject_rules = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="When the case is about the holder of a role, this step goes to another role.",
+    )
 
     class Meta:
         ordering = ["variant", "position"]
@@ -257,6 +265,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="cases_handling"
     )
     handler_reason = models.TextField(blank=True)
+    # The service the matter belongs to (issue #20): "their Director" is its head. The subject's
+    # service for a case about an officer; asked for when the case is about a member.
+    service = models.ForeignKey(
+        "contacts.Service",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

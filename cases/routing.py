@@ -11,6 +11,16 @@ Rules:
   Service Head", Hounslow 11.2 "the appropriate Chief Officer").
 - A person who is a party to the case, or has declared a personal relationship with a party
   (Maldon 5.1 & 6.2, Hounslow 10, Halstead 4.4), is never assigned.
+- "Their Director", "the relevant Service Head", "the appropriate Chief Officer" (a step whose
+  role is in `SERVICE_ROLES`) is a head of the service the case belongs to (`ServiceScope`): the
+  service of the officer the case is about, or the one asked for when it was opened (issue #20).
+  Never a guess: with no service, or a service nobody heads, nobody is assigned and the reason
+  says why, so a clerk triages it.
+- The subject, and anyone the subject manages (directly or further down the line), never
+  handles the case: a manager's report does not judge their manager.
+- A step's subject rules ("when the case is about the holder of role X, it goes to Y",
+  `apply_subject_rules`) change the step's role before anyone is chosen (Hounslow 11.2: a
+  complaint about the Chief Executive is raised with the Monitoring Officer).
 - When every holder is excluded the case goes to the next independent role: a complaint about
   the Chief Executive goes to the Monitoring Officer (Hounslow 11.2); a chief officer's to the
   Head of Paid Service; the Monitoring Officer's to the deputy, then the Head of Paid Service;
@@ -26,6 +36,9 @@ from dataclasses import dataclass
 ROLE_EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "chief_officer": ("chief_officer", "director", "service_head"),
 }
+
+# Step roles answered by the heads of the case's service, not by any holder of the role.
+SERVICE_ROLES: frozenset[str] = frozenset({"chief_officer", "director", "service_head"})
 
 # Where a case goes when nobody holding the role can act. Followed transitively (a complaint
 # about both the Chief Executive and the MO's relation ends with whoever is left), cycles ignored.
@@ -91,6 +104,7 @@ class Candidate:
     role: str
     title: str = ""  # how the council calls them, e.g. "Chief Executive"; else the role's title
     is_deputy: bool = False
+    service: str = ""  # the service this head heads (a `SERVICE_ROLES` candidate), by name
 
     @property
     def described(self) -> str:
@@ -106,6 +120,57 @@ class Decision:
     def __iter__(self):  # type: ignore[no-untyped-def]
         # Lets callers unpack `person_id, reason = choose_handler(...)`.
         return iter((self.person_id, self.reason))
+
+
+@dataclass(frozen=True)
+class ServiceScope:
+    """The service a case belongs to, and how that was decided (for the routing reason).
+
+    `name` is None when nobody could say (a case about a member, opened without naming one).
+    """
+
+    name: str | None
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class SubjectRule:
+    """A step's "when the case is about the holder of `subject_role`, it goes to `handler_role`"."""
+
+    subject_role: str
+    handler_role: str
+    protocol_reference: str = ""
+
+    @classmethod
+    def from_data(cls, data: dict[str, str]) -> SubjectRule:
+        return cls(
+            subject_role=data["subject_role"],
+            handler_role=data["handler_role"],
+            protocol_reference=data.get("protocol_reference", ""),
+        )
+
+    @property
+    def explained(self) -> str:
+        about = ROLE_TITLES.get(self.subject_role, self.subject_role.replace("_", " "))
+        to = ROLE_TITLES.get(self.handler_role, self.handler_role.replace("_", " "))
+        cite = f" ({self.protocol_reference})" if self.protocol_reference else ""
+        return f"This case is about the {about}, so this step goes to the {to}{cite}."
+
+
+def apply_subject_rules(
+    handler_role: str, rules: Sequence[SubjectRule], subject_roles: Iterable[str]
+) -> tuple[str, SubjectRule | None]:
+    """The role that handles a step given the roles the case's subject holds, and the rule that
+    changed it (None when the step's own role stands). The first matching rule wins."""
+    held = set(subject_roles)
+    for rule in rules:
+        if rule.subject_role in held:
+            return rule.handler_role, rule
+    return handler_role, None
+
+
+def needs_service(handler_role: str) -> bool:
+    return handler_role in SERVICE_ROLES
 
 
 def roles_to_consult(handler_role: str) -> list[str]:
@@ -135,6 +200,7 @@ def _exclusion(
     party_ids: frozenset[int],
     subject_id: int | None,
     related_ids: frozenset[int],
+    managed_ids: frozenset[int] = frozenset(),
 ) -> str | None:
     if candidate.person_id == subject_id:
         return "is the subject of this case"
@@ -142,7 +208,22 @@ def _exclusion(
         return "raised this case"
     if candidate.person_id in related_ids:
         return f"has declared a personal relationship with a party ({RELATIONSHIP_CITATION})"
+    if candidate.person_id in managed_ids:
+        return "is line-managed by the subject of this case"
     return None
+
+
+def _role_title(role: str) -> str:
+    return ROLE_TITLES.get(role, role.replace("_", " "))
+
+
+def _no_service_reason(handler_role: str, scope: ServiceScope | None) -> str:
+    title = _role_title(handler_role)
+    why = f" ({scope.basis})" if scope is not None and scope.basis else ""
+    return (
+        f"This step goes to the {title} of the service the case belongs to, and no service is "
+        f"known for it{why}: a clerk must name the service or assign a handler."
+    )
 
 
 def choose_handler(
@@ -152,25 +233,75 @@ def choose_handler(
     party_ids: Iterable[int],
     related_ids: Iterable[int] = (),
     subject_id: int | None = None,
+    managed_ids: Iterable[int] = (),
+    scope: ServiceScope | None = None,
+    rule: SubjectRule | None = None,
 ) -> Decision:
-    """Pick the first candidate who is neither a party nor related to one, and say why.
+    """Pick the first candidate who is neither a party, related to one, nor managed by the
+    subject, and say why.
 
-    `candidates` come in `roles_to_consult(handler_role)` order. Returns `Decision(None, why)`
-    when nobody can act, so a clerk assigns by hand.
+    `candidates` come in `roles_to_consult(handler_role)` order; for a `SERVICE_ROLES` step the
+    step's own rung holds only the heads of the case's service (`scope`). `rule` is the subject
+    rule that set `handler_role`, if any. Returns `Decision(None, why)` when nobody can act, so
+    a clerk assigns by hand.
     """
-    parties = frozenset(party_ids)
-    related = frozenset(related_ids)
+    managed = frozenset(managed_ids)
+    if rule is not None:
+        # The protocol names this role for a case about this subject (Hounslow 11.2: the
+        # Monitoring Officer for a complaint about the Chief Executive, who manages everyone):
+        # its holders act although the subject heads their line.
+        managed -= {
+            c.person_id
+            for c in candidates
+            if c.is_deputy or _role_group(handler_role, c.role) == handler_role
+        }
+    decision = _choose(
+        handler_role=handler_role,
+        candidates=candidates,
+        parties=frozenset(party_ids),
+        related=frozenset(related_ids),
+        managed=managed,
+        subject_id=subject_id,
+        scope=scope,
+    )
+    if rule is None:
+        return decision
+    return Decision(decision.person_id, f"{rule.explained} {decision.reason}", decision.role)
+
+
+def _choose(
+    *,
+    handler_role: str,
+    candidates: Sequence[Candidate],
+    parties: frozenset[int],
+    related: frozenset[int],
+    managed: frozenset[int],
+    subject_id: int | None,
+    scope: ServiceScope | None,
+) -> Decision:
     skipped: list[str] = []
+    if needs_service(handler_role):
+        if scope is None or scope.name is None:
+            return Decision(None, _no_service_reason(handler_role, scope), None)
+        if not any(_role_group(handler_role, c.role) == handler_role for c in candidates):
+            # The Head of Paid Service heads whatever nobody below heads (FALLBACK_ROLES).
+            skipped.append(
+                f"Nobody heads {scope.name} as {_role_title(handler_role)} ({scope.basis})"
+            )
     for candidate in candidates:
-        why_not = _exclusion(candidate, parties, subject_id, related)
+        why_not = _exclusion(candidate, parties, subject_id, related, managed)
         if why_not is not None:
             skipped.append(f"The {candidate.described}, {candidate.name}, {why_not}")
             continue
         chosen = f"the {candidate.described}, {candidate.name}"
+        if candidate.service and scope is not None:
+            chosen += f", who heads {candidate.service} ({scope.basis})"
         group = _role_group(handler_role, candidate.role)
         if not skipped:
             if candidate.is_deputy:
                 reason = f"Assigned to {chosen}, as deputy."
+            elif candidate.service:
+                reason = f"Assigned to {chosen}."
             else:
                 reason = f"Assigned to {chosen}, who handles this step."
         else:

@@ -134,7 +134,7 @@ def visible_cases_for(user: User) -> QuerySet[Case]:
 def with_case_details(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Everything a case page or the case JSON reads, in a constant number of queries."""
     return qs.select_related(
-        "council", "variant", "raised_by", "about", "handler", "opened_by"
+        "council", "variant", "raised_by", "about", "handler", "opened_by", "service"
     ).prefetch_related(
         Prefetch("variant__steps", queryset=VariantStep.objects.order_by("position")),
         Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "pk")),

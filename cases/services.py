@@ -19,6 +19,7 @@ import datetime
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -32,13 +33,17 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 from guardian.shortcuts import assign_perm
 
 from clocks.services import meet_clocks, start_step_clocks, stop_open_clocks
-from contacts.models import Council, Person, Role
+from contacts.models import Council, Person, PersonKind, Role, Service
 from contacts.selectors import (
     Holding,
     administered_council_ids,
+    current_roles,
+    managed_person_ids,
     person_for,
     related_person_ids,
     role_holders,
+    service_heads,
+    service_of,
 )
 from protocol_site.errors import ActionNotAllowed, PermissionRefused, StaleObject
 
@@ -121,12 +126,34 @@ def _next_reference(council: Council, year: int) -> str:
 
 
 def routing_candidates(
-    *, council: Council, handler_role: str, on: datetime.date | None = None
+    *,
+    council: Council,
+    handler_role: str,
+    on: datetime.date | None = None,
+    service: Service | None = None,
 ) -> list[tuple[Holding, routing.Candidate]]:
     """The role holders `routing.choose_handler` weighs for a step, in the order it consults
-    them, each with the holding it came from (the variant preview shows it)."""
+    them, each with the holding it came from (the variant preview shows it).
+
+    A step of a `routing.SERVICE_ROLES` role is answered first by the heads of `service` (or of
+    a service it sits in), never by a head of some other service; with no service, by nobody
+    (the case goes to a clerk's triage). The fallback roles follow as before."""
     pairs: list[tuple[Holding, routing.Candidate]] = []
+    step_roles = routing.ROLE_EQUIVALENTS.get(handler_role, (handler_role,))
+    scoped = routing.needs_service(handler_role)
+    if scoped and service is not None:
+        for head in service_heads(service=service, roles=list(step_roles), on=on):
+            holding = head.holding
+            candidate = routing.Candidate(
+                person_id=holding.person.pk,
+                name=holding.person.name,
+                role=holding.role,
+                service=head.service.name,
+            )
+            pairs.append((holding, candidate))
     for role in routing.roles_to_consult(handler_role):
+        if scoped and role in step_roles:
+            continue
         for holding in role_holders(council=council, role=role, on=on):
             candidate = routing.Candidate(
                 person_id=holding.person.pk,
@@ -139,21 +166,95 @@ def routing_candidates(
     return pairs
 
 
-def _candidates(case: Case, step: VariantStep) -> list[routing.Candidate]:
-    pairs = routing_candidates(council=case.council, handler_role=step.handler_role)
-    return [candidate for _, candidate in pairs]
+def default_service(
+    *, raised_by: Person | None, about: Person | None, on: datetime.date | None = None
+) -> Service | None:
+    """The service a case belongs to when nobody names one: the service of the officer it is
+    about (Hounslow 11.2 "the appropriate Chief Officer"), else of the officer who raised it
+    (Maldon 4.2 "their Director"). None for a case between members and no officer."""
+    for person in (about, raised_by):
+        if person is not None and person.kind == PersonKind.OFFICER:
+            return service_of(person, on)
+    return None
+
+
+def service_scope(
+    *,
+    service: Service | None,
+    raised_by: Person | None,
+    about: Person | None,
+    on: datetime.date | None = None,
+) -> routing.ServiceScope:
+    """`service` with how it was decided, in words for the routing reason."""
+    if service is not None:
+        for person, who in (
+            (about, "the officer this case is about"),
+            (raised_by, "who raised it"),
+        ):
+            if (
+                person is not None
+                and person.kind == PersonKind.OFFICER
+                and service_of(person, on) == service
+            ):
+                return routing.ServiceScope(service.name, f"the service of {person.name}, {who}")
+        return routing.ServiceScope(service.name, "the service named for this case")
+    for person, who in ((about, "the officer this case is about"), (raised_by, "who raised it")):
+        if person is not None and person.kind == PersonKind.OFFICER:
+            return routing.ServiceScope(None, f"{person.name}, {who}, belongs to no service")
+    return routing.ServiceScope(None, "no officer is a party and no service was named")
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """Who would handle a step, and everything weighed to decide it."""
+
+    decision: routing.Decision
+    pairs: list[tuple[Holding, routing.Candidate]]
+    handler_role: str  # the step's role after its subject rules
+    rule: routing.SubjectRule | None
+
+
+def plan_step(
+    *,
+    council: Council,
+    step: VariantStep,
+    raised_by: Person | None,
+    about: Person | None,
+    service: Service | None,
+    on: datetime.date | None = None,
+) -> RoutePlan:
+    """The ORM half of `cases.routing` for one step: subject rules, the service's heads, the
+    fallbacks, parties, relationships and the subject's line-management chain."""
+    on = on or timezone.localdate()
+    subject_roles: list[str] = []
+    if about is not None:
+        subject_roles = [a.role for a in current_roles(about, on) if a.council_id == council.pk]
+    rules = [routing.SubjectRule.from_data(r) for r in step.subject_rules or []]
+    handler_role, rule = routing.apply_subject_rules(step.handler_role, rules, subject_roles)
+    pairs = routing_candidates(council=council, handler_role=handler_role, on=on, service=service)
+    parties = {p.pk for p in (raised_by, about) if p is not None}
+    decision = routing.choose_handler(
+        handler_role=handler_role,
+        candidates=[candidate for _, candidate in pairs],
+        party_ids=parties,
+        related_ids=related_person_ids(parties, on=on) if parties else set(),
+        subject_id=about.pk if about is not None else None,
+        managed_ids=managed_person_ids(about, on) if about is not None else set(),
+        scope=service_scope(service=service, raised_by=raised_by, about=about, on=on),
+        rule=rule,
+    )
+    return RoutePlan(decision=decision, pairs=pairs, handler_role=handler_role, rule=rule)
 
 
 def route_handler(case: Case, step: VariantStep) -> routing.Decision:
     """Who should handle `step` of `case`, and why (the ORM half of `cases.routing`)."""
-    parties = {case.raised_by_id, case.about_id}
-    return routing.choose_handler(
-        handler_role=step.handler_role,
-        candidates=_candidates(case, step),
-        party_ids=parties,
-        related_ids=related_person_ids(parties),
-        subject_id=case.about_id,
-    )
+    return plan_step(
+        council=case.council,
+        step=step,
+        raised_by=case.raised_by,
+        about=case.about,
+        service=case.service,
+    ).decision
 
 
 def route_panel(case: Case, step: VariantStep) -> routing.PanelDecision:
@@ -281,8 +382,13 @@ def open_case(
     summary: str,
     actor: User | None,
     idempotency_key: str | None = None,
+    service: Service | None = None,
 ) -> Case:
-    """Log a dispute on the council's published route, route it, start its clocks."""
+    """Log a dispute on the council's published route, route it, start its clocks.
+
+    `service` is the service the matter belongs to (issue #20), asked for when the case is not
+    about an officer; left out, it is the service of the officer the case is about, else of the
+    officer who raised it (`default_service`)."""
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -303,6 +409,7 @@ def open_case(
         )
     variant = _published_variant(council, case_type)
     _validate_parties(council=council, case_type=case_type, raised_by=raised_by, about=about)
+    service = _case_service(council=council, service=service, raised_by=raised_by, about=about)
     try:
         with transaction.atomic():
             return _create_case(
@@ -316,6 +423,7 @@ def open_case(
                 summary=summary.strip(),
                 actor=actor,
                 idempotency_key=idempotency_key or None,
+                service=service,
             )
     except IntegrityError:
         # A double submit racing this one got the key first.
@@ -324,6 +432,16 @@ def open_case(
             if existing is not None:
                 return _replayed(existing, actor)
         raise
+
+
+def _case_service(
+    *, council: Council, service: Service | None, raised_by: Person, about: Person
+) -> Service | None:
+    if service is None:
+        return default_service(raised_by=raised_by, about=about)
+    if service.council_id != council.pk:
+        raise ValidationError({"service": f"{service.name} is not a service of {council.name}."})
+    return service
 
 
 def _replayed(existing: Case, actor: User | None) -> Case:
@@ -344,6 +462,7 @@ def _create_case(
     summary: str,
     actor: User | None,
     idempotency_key: str | None,
+    service: Service | None = None,
 ) -> Case:
     now = timezone.now()
     steps = variant.ordered_steps()
@@ -363,6 +482,7 @@ def _create_case(
         summary=summary,
         opened_by=actor if actor is not None and actor.is_authenticated else None,
         idempotency_key=idempotency_key,
+        service=service,
         # The first rung's state; the protected FSM field refuses any later direct write.
         state=first.state,
     )
@@ -737,6 +857,45 @@ def reform_panel(*, case: Case, actor: User | None, reason: str) -> Case:
         at=now,
     )
     current.save(update_fields=["handler", "handler_reason", "updated_at"])
+    _notify(current, event)
+    return current
+
+
+@transaction.atomic
+def reroute_case(
+    *, case: Case, actor: User | None, reason: str, service: Service | None = None
+) -> Case:
+    """A clerk or MO routes an open case again by the rules (issue #20), optionally naming the
+    service it belongs to: how a case left without a handler for want of a service leaves triage,
+    and how an old case takes up the organisation structure. Audited like any assignment; a case
+    nobody re-routes keeps its handler."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "Say why the case is being routed again."})
+    current = _lock(case, check_state=False)
+    _check(actor, Action.ASSIGN, current)
+    _ensure_open(current, "re-routed")
+    if service is not None:
+        if service.council_id != current.council_id:
+            raise ValidationError(
+                {"service": f"{service.name} is not a service of {current.council.name}."}
+            )
+        current.service = service
+    decision = route_handler(current, current.current_step)
+    if decision.person_id is None:
+        raise ActionNotAllowed(
+            f"The rules find nobody to handle {current.reference}: {decision.reason}"
+        )
+    now = timezone.now()
+    if decision.person_id == current.handler_id and service is None:
+        raise ActionNotAllowed(f"The rules choose the current handler again. {decision.reason}")
+    event = _assign(
+        current,
+        person_id=decision.person_id,
+        reason=f"Routed again by the rules ({reason.strip()}): {decision.reason}",
+        actor=actor,
+        at=now,
+    )
+    current.save(update_fields=["handler", "handler_reason", "service", "updated_at"])
     _notify(current, event)
     return current
 

@@ -28,5 +28,6 @@ urlpatterns = [
     path("<str:reference>/summary/", views.correct_summary, name="correct_summary"),
     # Issue #24: email the parties from the case; before the generic action path too.
     path("<str:reference>/reply/", worklist_views.reply, name="reply"),
+    path("<str:reference>/reroute/", views.reroute, name="reroute"),
     path("<str:reference>/<slug:action>/", views.case_action, name="action"),
 ]

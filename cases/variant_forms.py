@@ -8,7 +8,7 @@ import yaml
 from django import forms
 from django.db.models import QuerySet
 
-from contacts.models import Person, Role
+from contacts.models import Person, Role, Service
 
 from .models import (
     ESCALATION_STATES,
@@ -144,10 +144,53 @@ class StepForm(forms.Form):
     guidance = forms.CharField(
         required=False, widget=forms.Textarea, label="Guidance for the handler (optional)"
     )
+    # Issue #20: "when the case is about the holder of role X, this step goes to Y".
+    subject_role = forms.ChoiceField(
+        choices=[("", "Nobody in particular"), *Role.choices],
+        required=False,
+        label="When the case is about the holder of (optional)",
+        help_text="For example, Hounslow 11.2: a complaint about the Chief Executive.",
+    )
+    subject_handler_role = forms.ChoiceField(
+        choices=[("", "Choose a role"), *Role.choices],
+        required=False,
+        label="…this step goes to",
+        help_text="For example, the Monitoring Officer.",
+    )
+    subject_reference = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Protocol reference for that rule (optional)",
+        help_text="For example, Hounslow 11.2",
+    )
 
     def __init__(self, *args: Any, taken_states: dict[str, int], **kwargs: Any) -> None:
+        initial = kwargs.get("initial")
+        if initial and initial.get("subject_rules"):
+            rule = initial["subject_rules"][0]
+            initial.setdefault("subject_role", rule.get("subject_role", ""))
+            initial.setdefault("subject_handler_role", rule.get("handler_role", ""))
+            initial.setdefault("subject_reference", rule.get("protocol_reference", ""))
         super().__init__(*args, **kwargs)
         self.taken_states = taken_states
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        about, to = data.get("subject_role"), data.get("subject_handler_role")
+        if about and not to:
+            self.add_error("subject_handler_role", "Select who handles the step for that subject")
+        elif to and not about:
+            self.add_error("subject_role", "Select whose cases the rule is about")
+        elif about and about == to:
+            self.add_error("subject_handler_role", "Choose a role other than the subject's")
+        rules = []
+        if about and to and about != to:
+            rule = {"subject_role": about, "handler_role": to}
+            if data.get("subject_reference"):
+                rule["protocol_reference"] = data["subject_reference"]
+            rules.append(rule)
+        data["subject_rules"] = rules
+        return data
 
     def clean_state(self) -> str:
         state: str = self.cleaned_data["state"]
@@ -235,11 +278,28 @@ class PreviewForm(forms.Form):
         label="Sample subject (who it is about)",
         empty_label="Nobody in particular",
     )
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(),
+        required=False,
+        label="Sample service (the service the case belongs to)",
+        help_text="Leave blank to use the service of the officer the case is about (or who "
+        "raised it).",
+        empty_label="The officer's own service",
+        to_field_name="slug",
+    )
 
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        people: QuerySet[Person],
+        services: QuerySet[Service] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["raised_by"].queryset = people  # type: ignore[attr-defined]
         self.fields["about"].queryset = people  # type: ignore[attr-defined]
+        if services is not None:
+            self.fields["service"].queryset = services  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

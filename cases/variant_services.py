@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from contacts.models import Council, Person, Role
+from contacts.models import Council, Person, Role, Service
 from contacts.selectors import (
     Holding,
     UserGroup,
@@ -305,6 +305,7 @@ def _copy_steps(source: ProtocolVariant, target: ProtocolVariant) -> int:
             inform_roles=list(step.inform_roles),
             protocol_reference=step.protocol_reference,
             guidance=step.guidance,
+            subject_rules=list(step.subject_rules or []),
         )
         ClockRule.objects.bulk_create(
             ClockRule(
@@ -427,7 +428,16 @@ def _edited(variant: ProtocolVariant, actor: User | None, summary: str) -> None:
     )
 
 
-STEP_FIELDS = ("state", "label", "handler_role", "inform_roles", "protocol_reference", "guidance")
+STEP_FIELDS = (
+    "state",
+    "label",
+    "handler_role",
+    "inform_roles",
+    "protocol_reference",
+    "guidance",
+    "subject_rules",
+)
+_LIST_FIELDS = ("inform_roles", "subject_rules")
 
 
 def _check_step(variant: ProtocolVariant, data: Mapping[str, Any], *, exclude: int | None) -> None:
@@ -443,6 +453,10 @@ def _check_step(variant: ProtocolVariant, data: Mapping[str, Any], *, exclude: i
     unknown = set(data.get("inform_roles") or []) - set(Role.values)
     if unknown:
         raise ValidationError({"inform_roles": f"Unknown roles: {', '.join(sorted(unknown))}."})
+    for rule in data.get("subject_rules") or []:
+        roles = {rule.get("subject_role"), rule.get("handler_role")}
+        if not roles <= set(Role.values):
+            raise ValidationError({"subject_rules": "A subject rule names a role that is unknown."})
 
 
 @transaction.atomic
@@ -455,7 +469,7 @@ def add_step(
     position = (variant.steps.aggregate(p=Max("position"))["p"] or 0) + 1
     step = VariantStep(variant=variant, position=position)
     for name in STEP_FIELDS:
-        setattr(step, name, data.get(name, "" if name != "inform_roles" else []))
+        setattr(step, name, data.get(name, [] if name in _LIST_FIELDS else ""))
     step.inform_roles = sorted(set(step.inform_roles or []), key=Role.values.index)
     step.full_clean(exclude=["variant"], validate_constraints=False)
     step.save()
@@ -675,6 +689,7 @@ def _step_data(step: VariantStep) -> dict[str, Any]:
         "inform_roles": list(step.inform_roles or []),
         "protocol_reference": step.protocol_reference,
         "guidance": step.guidance,
+        "subject_rules": list(step.subject_rules or []),
         "clocks": {
             c.kind: {
                 "kind": c.kind,
@@ -722,6 +737,18 @@ class VariantDiff:
         return bool(self.details) or any(s.status != "unchanged" for s in self.steps)
 
 
+def describe_subject_rules(rules: Iterable[Mapping[str, str]]) -> str:
+    """ "When about the Head of Paid Service: Monitoring Officer (Hounslow 11.2)"; or "None"."""
+    texts = []
+    for rule in rules:
+        cite = f" ({rule['protocol_reference']})" if rule.get("protocol_reference") else ""
+        texts.append(
+            f"When about the {_label(Role, rule['subject_role'])}: "
+            f"{_label(Role, rule['handler_role'])}{cite}"
+        )
+    return "; ".join(texts) or "None"
+
+
 def _roles_text(roles: Iterable[str]) -> str:
     return ", ".join(_label(Role, r) for r in roles) or "None"
 
@@ -735,6 +762,7 @@ def _step_fields(step: Mapping[str, Any]) -> dict[str, str]:
         "Kept informed": _roles_text(step["inform_roles"]),
         "Protocol reference": step.get("protocol_reference") or "None",
         "Guidance": step.get("guidance") or "None",
+        "Subject rules": describe_subject_rules(step.get("subject_rules") or []),
     }
     for kind in sorted(step["clocks"]):
         fields[f"{_label(ClockKind, kind)} clock"] = describe_clock(step["clocks"][kind])
@@ -821,30 +849,28 @@ def preview_variant(
     raised_by: Person | None = None,
     about: Person | None = None,
     on: datetime.date | None = None,
+    service: Service | None = None,
 ) -> list[PreviewStep]:
     """Walk a sample case up the ladder: who would handle each rung today, and who is skipped.
 
-    The same rules as a real case (`cases.routing` with `role_holders` and the relationship
-    register): a party, or someone related to a party (Maldon 6.2), is skipped for the deputy or
-    the next independent role; a parish's Monitoring Officer is the lending council's.
+    The same rules as a real case (`services.plan_step`): the heads of the sample case's service
+    (`service`, else the service of the officer it is about or who raised it), the step's
+    subject rules, and the skips: a party, someone related to a party (Maldon 6.2), someone the
+    subject manages; a parish's Monitoring Officer is the lending council's.
     """
     council = variant.council
-    party_ids = {p.pk for p in (raised_by, about) if p is not None}
-    related = related_person_ids(party_ids, on=on) if party_ids else set()
+    if service is None:
+        service = services.default_service(raised_by=raised_by, about=about, on=on)
     rows: list[PreviewStep] = []
     for step in variant.steps.prefetch_related("clocks").order_by("position"):
-        pairs = services.routing_candidates(council=council, handler_role=step.handler_role, on=on)
-        holdings: dict[int, Holding] = {}
-        for holding, _ in pairs:
-            holdings.setdefault(holding.person.pk, holding)
-        candidates = [candidate for _, candidate in pairs]
-        decision = routing.choose_handler(
-            handler_role=step.handler_role,
-            candidates=candidates,
-            party_ids=party_ids,
-            related_ids=related,
-            subject_id=about.pk if about is not None else None,
+        plan = services.plan_step(
+            council=council, step=step, raised_by=raised_by, about=about, service=service, on=on
         )
+        decision = plan.decision
+        holdings: dict[int, Holding] = {}
+        for holding, _ in plan.pairs:
+            holdings.setdefault(holding.person.pk, holding)
+        candidates = [candidate for _, candidate in plan.pairs]
         chosen = holdings.get(decision.person_id) if decision.person_id else None
         skipped: list[routing.Candidate] = []
         for candidate in candidates:
@@ -873,6 +899,8 @@ def preview_variant(
             )
         )
     subject_id = about.pk if about is not None else None
+    party_ids = {p.pk for p in (raised_by, about) if p is not None}
+    related = set(related_person_ids(party_ids, on=on)) if party_ids else set()
     return _with_panels(
         rows, council=council, party_ids=party_ids, related=related, subject_id=subject_id, on=on
     )

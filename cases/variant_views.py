@@ -276,6 +276,7 @@ def variant_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                     "step": s,
                     "clocks": [(c, vs.describe_clock(c)) for c in s.clocks.all()],
                     "informs": [Role(r).label for r in s.inform_roles or []],
+                    "subject_rules": vs.describe_subject_rules(s.subject_rules or []),
                 }
                 for s in steps
             ],
@@ -552,11 +553,14 @@ def discard(request: HttpRequest, variant: ProtocolVariant) -> HttpResponse:
 def preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     variant = _variant(request, slug, pk)
     people = variant.council.people.filter(anonymised_at__isnull=True).order_by("kind", "name")
-    form = PreviewForm(request.GET or None, people=people)
-    raised_by = about = None
+    form = PreviewForm(
+        request.GET or None, people=people, services=variant.council.services.order_by("name")
+    )
+    raised_by = about = service = None
     if form.is_bound and form.is_valid():
         raised_by, about = form.cleaned_data.get("raised_by"), form.cleaned_data.get("about")
-    rows = vs.preview_variant(variant=variant, raised_by=raised_by, about=about)
+        service = form.cleaned_data.get("service")
+    rows = vs.preview_variant(variant=variant, raised_by=raised_by, about=about, service=service)
     return render(
         request,
         "variants/preview.html",
@@ -567,6 +571,7 @@ def preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "rows": rows,
             "raised_by": raised_by,
             "about": about,
+            "service": service,
             "today": timezone.localdate(),
         },
         status=400 if form.is_bound and form.errors else 200,

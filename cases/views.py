@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from contacts.models import Council, Person
+from contacts.models import Council, Person, PersonKind, Service
 from contacts.selectors import (
     UserGroup,
     administered_council_ids,
     person_for,
     served_councils,
+    service_of,
 )
 from protocol_site.errors import ActionNotAllowed, PermissionRefused, StaleObject
 from worklist import queue as work_queue
@@ -37,6 +38,7 @@ from . import permissions, selectors, services
 from .forms import (
     ACTION_FIELDS,
     CONFIRMED_ACTIONS,
+    UNKNOWN_SERVICE,
     AboutForm,
     ActionForm,
     AssignHandlerForm,
@@ -50,6 +52,8 @@ from .forms import (
     RaisedByForm,
     ReceivedForm,
     ReformPanelForm,
+    RerouteForm,
+    ServiceForm,
     SummaryForm,
 )
 from .models import (
@@ -323,7 +327,7 @@ def _opening_councils(user: Any) -> QuerySet[Council]:
 class Wizard:
     """The answers so far, kept in the session, and which question comes next."""
 
-    STEPS = ("council", "case-type", "raised-by", "about", "received", "summary")
+    STEPS = ("council", "case-type", "raised-by", "about", "service", "received", "summary")
 
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
@@ -389,6 +393,27 @@ class Wizard:
             return None
         return self.about_choices(council, case_type).filter(pk=self.data["about"]).first()
 
+    def service_choices(self, council: Council) -> QuerySet[Service]:
+        return council.services.order_by("name")
+
+    def service(self) -> Service | None:
+        """The service named in the journey; None when not asked, or not known."""
+        council, slug = self.council(), self.data.get("service")
+        if council is None or not slug or slug == UNKNOWN_SERVICE:
+            return None
+        return self.service_choices(council).filter(slug=slug).first()
+
+    def asks_service(self) -> bool:
+        """Issue #20: a case about a member asks which service the matter belongs to (a case
+        about an officer belongs to the officer's own service)."""
+        council, case_type = self.council(), self.case_type()
+        return bool(
+            council is not None
+            and case_type is not None
+            and case_type.subject_kind == PersonKind.COUNCILLOR
+            and council.services.exists()
+        )
+
     def channel(self) -> str:
         return self.data.get("channel", "") if self.logging else Channel.WEB
 
@@ -406,6 +431,8 @@ class Wizard:
         if not self.logging:
             steps.remove("raised-by")
             steps.remove("received")
+        if not self.asks_service():
+            steps.remove("service")
         return steps
 
     def is_answered(self, step: str) -> bool:
@@ -424,6 +451,11 @@ class Wizard:
                 return self.raised_by() is not None
             case "about":
                 return self.about() is not None
+            case "service":
+                slug = self.data.get("service")
+                return slug == UNKNOWN_SERVICE or (
+                    council is not None and self.service() is not None
+                )
             case "received":
                 return bool(self.channel()) and self.received_at() is not None
             case "summary":
@@ -536,6 +568,19 @@ def new_case_step(request: HttpRequest, step: str) -> HttpResponse:  # noqa: C90
             return redirect(wizard.url_after_answer())
         extra["kind"] = case_type.subject_kind
         extra["none_to_choose"] = not people.exists()
+    elif step == "service":
+        raiser = wizard.raised_by()
+        own = service_of(raiser) if raiser is not None else None
+        form = ServiceForm(
+            data,
+            services=wizard.service_choices(council),
+            initial={"service": wizard.data.get("service") or (own.slug if own else None)},
+        )
+        if form.is_valid():
+            wizard.data["service"] = form.cleaned_data["service"]
+            wizard.save()
+            return redirect(wizard.url_after_answer())
+        extra["own_service"] = own
     elif step == "received":
         initial = {"channel": wizard.data.get("channel")} | ReceivedForm.initial_for(
             wizard.received_at()
@@ -599,6 +644,7 @@ def new_case_check(request: HttpRequest) -> HttpResponse:
                 summary=wizard.data["summary"],
                 actor=request.user,
                 idempotency_key=key,
+                service=wizard.service(),
             )
         except PermissionRefused as exc:
             return _refused(request, str(exc))
@@ -619,6 +665,8 @@ def new_case_check(request: HttpRequest) -> HttpResponse:
             "case_type": case_type,
             "raised_by": raised_by,
             "about": about,
+            "asks_service": wizard.asks_service(),
+            "service": wizard.service(),
             "channel": Channel(wizard.channel()),
             "received_at": wizard.received_at(),
             "summary": wizard.data["summary"],
@@ -1160,6 +1208,57 @@ def reform_panel(request: HttpRequest, reference: str) -> HttpResponse:
             "error": error,
             "panel": case.panel(),
             "handler_reason": case.handler_reason,
+        },
+        status=409 if error else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reroute(request: HttpRequest, reference: str) -> HttpResponse:
+    """Issue #20: a clerk or the MO routes an open case again by the rules (audited), naming
+    its service when it had none. Cases nobody re-routes keep their handler."""
+    case = _load_case(request, reference)
+    s = permissions.standing(request.user, case)
+    if not permissions.allowed(s, permissions.Action.ASSIGN):
+        return _refused(request, permissions.refusal(s, permissions.Action.ASSIGN, case))
+    posted = request.method == "POST"
+    form = RerouteForm(
+        request.POST if posted and case.is_open else None,
+        services=case.council.services.order_by("name"),
+    )
+    error = None
+    if posted and not case.is_open:
+        error = _closed_message(case)
+    elif posted and form.is_valid():
+        try:
+            services.reroute_case(
+                case=case,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                service=form.cleaned_data["service"],
+            )
+        except PermissionRefused as exc:
+            return _refused(request, str(exc))
+        except (ActionNotAllowed, StaleObject, ValidationError) as exc:
+            error = _message(exc)
+        else:
+            case.refresh_from_db()
+            who = case.handler.name if case.handler else "nobody"
+            messages.success(request, f"Routed again by the rules: now handled by {who}")
+            return redirect("cases:detail", case.reference)
+    return render(
+        request,
+        "cases/reroute.html",
+        {
+            "case": case,
+            "stage": _stage_label(case),
+            "form": form,
+            "error": error,
+            "closed_message": None if case.is_open else _closed_message(case),
+            "handler_reason": selectors.public_handler_reason(
+                case, selectors.case_access(request.user, case)
+            ),
         },
         status=409 if error else 200,
     )

@@ -17,6 +17,8 @@ from .models import (
     PersonalRelationship,
     PoliticalGroup,
     RoleAssignment,
+    Service,
+    ServiceMembership,
     Ward,
 )
 from .selectors import held_on
@@ -59,7 +61,24 @@ class RoleAssignmentInline(admin.TabularInline):
     form = RoleAssignmentForm
     fk_name = "person"
     extra = 0
-    fields = ["role", "council", "capacity", "starts_on", "ends_on", "notes"]
+    fields = ["role", "council", "service", "capacity", "starts_on", "ends_on", "notes"]
+
+
+class ServiceMembershipInline(admin.TabularInline):
+    """Issue #20: the service an officer works in (one at a time, dated) and their manager."""
+
+    model = ServiceMembership
+    fk_name = "person"
+    extra = 0
+    fields = ["service", "starts_on", "ends_on", "line_manager"]
+    autocomplete_fields = ["service", "line_manager"]
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 0
+    fields = ["name", "slug", "kind", "parent"]
+    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Council)
@@ -70,7 +89,39 @@ class CouncilAdmin(admin.ModelAdmin):
     list_select_related = ["monitoring_officer_council"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [WardInline, PoliticalGroupInline, ClosureDayInline]
+    inlines = [WardInline, PoliticalGroupInline, ClosureDayInline, ServiceInline]
+
+
+class ServiceMemberInline(admin.TabularInline):
+    model = ServiceMembership
+    fk_name = "service"
+    extra = 0
+    fields = ["person", "starts_on", "ends_on", "line_manager"]
+    autocomplete_fields = ["person", "line_manager"]
+
+
+class ServiceHeadInline(admin.TabularInline):
+    model = RoleAssignment
+    form = RoleAssignmentForm
+    fk_name = "service"
+    extra = 0
+    verbose_name = "head of the service"
+    verbose_name_plural = "heads of the service (Director, Chief Officer or Service Head)"
+    fields = ["person", "council", "role", "capacity", "starts_on", "ends_on", "notes"]
+    autocomplete_fields = ["person"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    """Issue #20: a council's directorates, departments and teams, their heads and officers."""
+
+    list_display = ["name", "kind", "parent", "council"]
+    list_filter = ["council", "kind"]
+    list_select_related = ["council", "parent"]
+    search_fields = ["name", "slug", "council__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+    inlines = [ServiceHeadInline, ServiceMemberInline]
 
 
 @admin.register(ClosureDay)
@@ -107,15 +158,15 @@ class PersonAdmin(admin.ModelAdmin):
     list_select_related = ["council", "ward", "political_group", "user"]
     search_fields = ["name", "email", "key", "job_title"]
     autocomplete_fields = ["ward", "political_group", "user"]
-    inlines = [RoleAssignmentInline]
+    inlines = [RoleAssignmentInline, ServiceMembershipInline]
 
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
     form = RoleAssignmentForm
-    list_display = ["person", "role", "council", "capacity", "starts_on", "ends_on"]
+    list_display = ["person", "role", "service", "council", "capacity", "starts_on", "ends_on"]
     list_filter = [CurrentFilter, "role", "capacity", "council"]
-    list_select_related = ["person", "council"]
+    list_select_related = ["person", "council", "service"]
     search_fields = ["person__name", "council__name", "notes"]
     autocomplete_fields = ["person"]
     date_hierarchy = "starts_on"

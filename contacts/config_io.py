@@ -50,6 +50,9 @@ from .models import (
     PoliticalGroup,
     Role,
     RoleAssignment,
+    Service,
+    ServiceKind,
+    ServiceMembership,
     Tier,
     Ward,
 )
@@ -96,7 +99,16 @@ STEP_SCHEMA = _obj(
         "protocol_reference": _OPTIONAL_TEXT,
         "clocks": {"type": "array", "items": CLOCK_SCHEMA},
     },
-    {"guidance": _OPTIONAL_TEXT},
+    {
+        "guidance": _OPTIONAL_TEXT,
+        "subject_rules": {
+            "type": "array",
+            "items": _obj(
+                {"subject_role": _ROLE, "handler_role": _ROLE},
+                {"protocol_reference": _OPTIONAL_TEXT},
+            ),
+        },
+    },
 )
 
 VARIANT_SCHEMA = _obj(
@@ -177,11 +189,32 @@ SCHEMA: dict[str, Any] = {
                     },
                 ),
             },
+            "services": {
+                "type": "array",
+                "items": _obj(
+                    {"slug": _SLUG, "name": _TEXT},
+                    {
+                        "kind": {"type": "string", "enum": list(ServiceKind.values)},
+                        "parent": {"anyOf": [_SLUG, {"type": "null"}]},
+                    },
+                ),
+            },
+            "service_memberships": {
+                "type": "array",
+                "items": _obj(
+                    {"person": _SLUG, "service": _SLUG, "starts_on": _DATE},
+                    {
+                        "ends_on": {"anyOf": [_DATE, {"type": "null"}]},
+                        "line_manager": {"anyOf": [_SLUG, {"type": "null"}]},
+                    },
+                ),
+            },
             "role_assignments": {
                 "type": "array",
                 "items": _obj(
                     {"person": _SLUG, "role": _ROLE, "starts_on": _DATE},
                     {
+                        "service": _SLUG,
                         "person_council": _SLUG,
                         "capacity": {"type": "string", "enum": list(Capacity.values)},
                         "ends_on": {"anyOf": [_DATE, {"type": "null"}]},
@@ -368,6 +401,44 @@ def _check_people_references(doc: dict[str, Any], errors: _Errors) -> None:
             )
 
 
+def _check_service_references(doc: dict[str, Any], errors: _Errors) -> None:
+    """Services: no slug twice; parents, memberships and heads name services and people that
+    exist; an officer's memberships name officers."""
+    slugs = [row["slug"] for row in doc.get("services", [])]
+    for slug in _duplicates(slugs):
+        errors.add(f"services[{slugs.index(slug)}].slug", f"Service {slug!r} is listed twice.")
+    known = set(slugs)
+    for i, row in enumerate(doc.get("services", [])):
+        parent = row.get("parent")
+        if parent and parent not in known:
+            errors.add(f"services[{i}].parent", f"Service {parent!r} is not in `services`.")
+        elif parent == row["slug"]:
+            errors.add(f"services[{i}].parent", "A service cannot sit inside itself.")
+    _check_membership_references(doc, known, errors)
+    for i, row in enumerate(doc.get("role_assignments", [])):
+        service = row.get("service")
+        if service and service not in known:
+            errors.add(
+                f"role_assignments[{i}].service", f"Service {service!r} is not in `services`."
+            )
+
+
+def _check_membership_references(doc: dict[str, Any], known: set[str], errors: _Errors) -> None:
+    kinds = {p["key"]: p["kind"] for p in doc.get("people", [])}
+    for i, row in enumerate(doc.get("service_memberships", [])):
+        path = f"service_memberships[{i}]"
+        if row["service"] not in known:
+            errors.add(f"{path}.service", f"Service {row['service']!r} is not in `services`.")
+        for field in ("person", "line_manager"):
+            key = row.get(field)
+            if not key:
+                continue
+            if key not in kinds:
+                errors.add(f"{path}.{field}", f"No person with key {key!r}.")
+            elif kinds[key] != PersonKind.OFFICER:
+                errors.add(f"{path}.{field}", f"{key!r} is a councillor: only officers belong.")
+
+
 def _check_variant_references(doc: dict[str, Any], errors: _Errors) -> None:
     """Variants: one per (case type, version), one published per case type, rungs once each."""
     variants = doc.get("variants", [])
@@ -435,6 +506,8 @@ class _Stored:
         self.groups: dict[str, PoliticalGroup] = {}
         self.people: dict[str, Person] = {}
         self.assignments: dict[tuple[int, str, datetime.date], RoleAssignment] = {}
+        self.services: dict[str, Service] = {}
+        self.memberships: dict[tuple[int, int, datetime.date], ServiceMembership] = {}
         self.variants: dict[tuple[str, int], ProtocolVariant] = {}
         if council.pk is None:
             return
@@ -451,7 +524,20 @@ class _Stored:
         self.variants = {
             (v.case_type, v.version): v for v in council.variants.prefetch_related("steps__clocks")
         }
-        for rows in (self.closures, self.wards, self.groups, self.assignments, self.variants):
+        self.services = {s.slug: s for s in council.services.all()}
+        self.memberships = {
+            (m.person_id, m.service_id, m.starts_on): m
+            for m in ServiceMembership.objects.filter(service__council=council)
+        }
+        for rows in (
+            self.closures,
+            self.wards,
+            self.groups,
+            self.assignments,
+            self.variants,
+            self.services,
+            self.memberships,
+        ):
             _remember(rows.values())
         _remember(people)
 
@@ -500,12 +586,55 @@ def _import_people(
     return people
 
 
+def _import_services(
+    council: Council,
+    doc: dict[str, Any],
+    people: dict[str, Person],
+    stored: _Stored,
+    errors: _Errors,
+) -> dict[str, Service]:
+    """The organisation structure (issue #20): services, then who works in each."""
+    services: dict[str, Service] = {}
+    pending = list(enumerate(doc.get("services", [])))
+    while pending:  # parents before the services inside them
+        ready = [(i, r) for i, r in pending if not r.get("parent") or r["parent"] in services]
+        if not ready:
+            for i, _ in pending:
+                errors.add(f"services[{i}].parent", "These services sit inside one another.")
+            break
+        for i, row in ready:
+            service = stored.services.get(row["slug"]) or Service(council=council, slug=row["slug"])
+            service.name = row["name"]
+            service.kind = row.get("kind", ServiceKind.DIRECTORATE)
+            service.parent = services.get(row.get("parent") or "")
+            _save(service, f"services[{i}]", errors)
+            services[row["slug"]] = service  # even if refused (reported), so the loop ends
+        pending = [(i, r) for i, r in pending if r["slug"] not in services]
+    errors.raise_if_any()
+    for i, row in enumerate(doc.get("service_memberships", [])):
+        path = f"service_memberships[{i}]"
+        person = people[row["person"]]
+        service = services[row["service"]]
+        starts_on = _date(row["starts_on"], f"{path}.starts_on", errors)
+        if starts_on is None:
+            continue
+        membership = stored.memberships.get(
+            (person.pk, service.pk, starts_on)
+        ) or ServiceMembership(person=person, service=service, starts_on=starts_on)
+        membership.ends_on = _date(row.get("ends_on"), f"{path}.ends_on", errors)
+        membership.line_manager = people.get(row.get("line_manager") or "")
+        _save(membership, path, errors)
+    errors.raise_if_any()
+    return services
+
+
 def _import_assignments(
     council: Council,
     doc: dict[str, Any],
     people: dict[str, Person],
     stored: _Stored,
     errors: _Errors,
+    services: dict[str, Service] | None = None,
 ) -> None:
     for i, row in enumerate(doc.get("role_assignments", [])):
         path = f"role_assignments[{i}]"
@@ -532,6 +661,7 @@ def _import_assignments(
         assignment.capacity = row.get("capacity", Capacity.SUBSTANTIVE)
         assignment.ends_on = ends_on
         assignment.notes = row.get("notes", "")
+        assignment.service = (services or {}).get(row.get("service") or "")
         _save(assignment, path, errors)
     errors.raise_if_any()
 
@@ -607,6 +737,7 @@ def _replace_steps(
             inform_roles=list(step_row["inform_roles"]),
             protocol_reference=step_row["protocol_reference"],
             guidance=step_row.get("guidance", ""),
+            subject_rules=[dict(r) for r in step_row.get("subject_rules", [])],
         )
         if not _save(step, f"{path}.steps[{s}]", errors):
             continue
@@ -669,6 +800,7 @@ def import_council(data: Mapping[str, Any]) -> Council:
     doc = validate_schema(data)
     errors = _Errors()
     _check_people_references(doc, errors)
+    _check_service_references(doc, errors)
     _check_variant_references(doc, errors)
     errors.raise_if_any()
     with transaction.atomic():
@@ -678,7 +810,8 @@ def import_council(data: Mapping[str, Any]) -> Council:
             raise ValidationError({"council": ["The council could not be saved."]})
         stored = _Stored(council)
         people = _import_people(council, doc, stored, errors)
-        _import_assignments(council, doc, people, stored, errors)
+        services = _import_services(council, doc, people, stored, errors)
+        _import_assignments(council, doc, people, stored, errors, services)
         _import_variants(council, doc, stored, errors)
         _import_briefing_policy(council, doc, errors)
     return council
@@ -737,6 +870,19 @@ def _normalise_step(row: Mapping[str, Any]) -> dict[str, Any]:
     }
     if row.get("guidance"):
         step["guidance"] = row["guidance"]
+    if row.get("subject_rules"):
+        step["subject_rules"] = [
+            {
+                "subject_role": r["subject_role"],
+                "handler_role": r["handler_role"],
+                **(
+                    {"protocol_reference": r["protocol_reference"]}
+                    if r.get("protocol_reference")
+                    else {}
+                ),
+            }
+            for r in row["subject_rules"]
+        ]
     clocks = []
     for clock_row in sorted(row["clocks"], key=lambda c: c["kind"]):
         clock = {k: clock_row[k] for k in ("kind", "length", "unit", "calendar")}
@@ -758,6 +904,7 @@ def _export_step(step: VariantStep) -> dict[str, Any]:
             "inform_roles": step.inform_roles,
             "protocol_reference": step.protocol_reference,
             "guidance": step.guidance,
+            "subject_rules": step.subject_rules,
             "clocks": [
                 {
                     "kind": c.kind,
@@ -778,6 +925,35 @@ def person_key(person: Person) -> str:
 
 
 _ROLE_ORDER = {role: i for i, role in enumerate(Role.values)}
+
+
+def _export_services(council: Council) -> list[dict[str, Any]]:
+    rows = []
+    for service in council.services.select_related("parent").order_by("slug"):
+        row: dict[str, Any] = {"slug": service.slug, "name": service.name, "kind": service.kind}
+        if service.parent is not None:
+            row["parent"] = service.parent.slug
+        rows.append(row)
+    return rows
+
+
+def _export_memberships(council: Council) -> list[dict[str, Any]]:
+    memberships = ServiceMembership.objects.filter(service__council=council).select_related(
+        "person", "service", "line_manager"
+    )
+    rows = []
+    for m in sorted(memberships, key=lambda m: (m.service.slug, m.starts_on, person_key(m.person))):
+        row: dict[str, Any] = {
+            "person": person_key(m.person),
+            "service": m.service.slug,
+            "starts_on": m.starts_on,
+        }
+        if m.ends_on:
+            row["ends_on"] = m.ends_on
+        if m.line_manager is not None:
+            row["line_manager"] = person_key(m.line_manager)
+        rows.append(row)
+    return rows
 
 
 def export_council(council: Council) -> dict[str, Any]:
@@ -802,7 +978,7 @@ def export_council(council: Council) -> dict[str, Any]:
         people_rows.append(row)
 
     assignments = sorted(
-        council.role_assignments.select_related("person__council"),
+        council.role_assignments.select_related("person__council", "service"),
         key=lambda a: (_ROLE_ORDER[a.role], a.starts_on, person_key(a.person)),
     )
     assignment_rows = []
@@ -815,6 +991,8 @@ def export_council(council: Council) -> dict[str, Any]:
             row["ends_on"] = a.ends_on
         if a.notes:
             row["notes"] = a.notes
+        if a.service is not None:
+            row["service"] = a.service.slug
         assignment_rows.append(row)
 
     variants = council.variants.prefetch_related("steps__clocks").order_by("case_type", "version")
@@ -842,6 +1020,8 @@ def export_council(council: Council) -> dict[str, Any]:
             for g in council.political_groups.select_related("leader").order_by("name")
         ],
         "people": people_rows,
+        "services": _export_services(council),
+        "service_memberships": _export_memberships(council),
         "role_assignments": assignment_rows,
         "variants": [
             {

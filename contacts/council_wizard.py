@@ -17,8 +17,9 @@ from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.text import slugify
 
-from .models import Council, Nation, Role, Tier
+from .models import Council, Nation, Role, Service, Tier
 from .selectors import role_holders
 
 User = AuthUser | AnonymousUser
@@ -59,6 +60,7 @@ class NewCouncil:
     reference_prefix: str
     monitoring_officer_council: Council | None
     copy_from: Council | None
+    services: tuple[str, ...] = ()  # issue #20: service names, one top-level service each
 
 
 def check_new_council(data: NewCouncil) -> Council:
@@ -113,6 +115,8 @@ def create_council(*, data: NewCouncil, actor: User | None) -> Council:
 
     council = check_new_council(data)
     council.save()
+    for name in data.services:
+        Service.objects.create(council=council, name=name, slug=slugify(name)[:80])
     record_variant_event(
         council=council,
         actor=actor,
@@ -152,4 +156,5 @@ def as_new_council(values: Mapping[str, Any]) -> NewCouncil:
         if lender_pk
         else None,
         copy_from=Council.objects.filter(pk=copy_pk).first() if copy_pk else None,
+        services=tuple(n for n in (values.get("services") or "").splitlines() if n.strip()),
     )

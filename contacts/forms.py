@@ -66,7 +66,16 @@ class PersonForm(forms.ModelForm):
 class RoleAssignmentForm(forms.ModelForm):
     class Meta:
         model = RoleAssignment
-        fields = ["person", "council", "role", "capacity", "starts_on", "ends_on", "notes"]
+        fields = [
+            "person",
+            "council",
+            "role",
+            "service",
+            "capacity",
+            "starts_on",
+            "ends_on",
+            "notes",
+        ]
 
 
 class PersonalRelationshipForm(forms.ModelForm):

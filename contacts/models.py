@@ -220,6 +220,152 @@ class Person(models.Model):
             raise ValidationError(errors)
 
 
+class ServiceKind(models.TextChoices):
+    DIRECTORATE = "directorate", "Directorate"
+    DEPARTMENT = "department", "Department"
+    TEAM = "team", "Team"
+
+
+class Service(models.Model):
+    """A directorate, department or team of a council's paid service (issue #20).
+
+    Its heads are the role assignments naming it (a Director, Chief Officer or Service Head);
+    its officers are its `ServiceMembership`s. "Their Director", "the relevant Service Head" and
+    "the appropriate Chief Officer" are the heads of the service a case belongs to; a team with
+    no head of its own answers through the service it sits in (`parent`).
+    """
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="services")
+    slug = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=20, choices=ServiceKind.choices, default=ServiceKind.DIRECTORATE
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The directorate a department or team sits in; blank for a top-level service.",
+    )
+
+    class Meta:
+        ordering = ["council", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "slug"], name="service_slug_unique"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="service_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def chain(self) -> list[Service]:
+        """This service, then the services it sits in, nearest first (cycles cut)."""
+        chain: list[Service] = []
+        service: Service | None = self
+        while service is not None and service not in chain:
+            chain.append(service)
+            service = service.parent
+        return chain
+
+    def clean(self) -> None:
+        parent = self.parent
+        if parent is None:
+            return
+        if parent.council_id != self.council_id:
+            raise ValidationError({"parent": "The service must sit in a service of its council."})
+        if self.pk is not None and any(s.pk == self.pk for s in parent.chain()):
+            raise ValidationError({"parent": "A service cannot sit inside itself."})
+
+
+class ServiceMembership(models.Model):
+    """`person` (an officer) works in `service` from `starts_on` to `ends_on`.
+
+    Dated like a role assignment, so a case keeps the structure it was routed under. The line
+    manager named here is the officer's manager in that post: nobody a case's subject manages,
+    directly or further down, ever handles the case (issue #20).
+    """
+
+    person = models.ForeignKey(
+        "Person", on_delete=models.CASCADE, related_name="service_memberships"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="memberships")
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Blank while they work there.")
+    line_manager = models.ForeignKey(
+        "Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_memberships",
+    )
+
+    class Meta:
+        ordering = ["service", "starts_on"]
+        indexes = [models.Index(fields=["person", "starts_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="service_membership_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "service", "starts_on"], name="service_membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(line_manager=models.F("person")), name="line_manager_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.service}"
+
+    def is_current(self, on: datetime.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The end date must be on or after the start date."
+        person = getattr(self, "person", None)
+        service = getattr(self, "service", None)
+        if person is not None:
+            if person.kind != PersonKind.OFFICER:
+                errors["person"] = "Only officers belong to a service; councillors do not."
+            elif service is not None and service.council_id != person.council_id:
+                errors["service"] = f"Choose a service of {person.council.name}."
+        manager = self.line_manager
+        if manager is not None and person is not None:
+            if manager.pk == person.pk:
+                errors["line_manager"] = "An officer cannot manage themself."
+            elif manager.kind != PersonKind.OFFICER or manager.council_id != person.council_id:
+                errors["line_manager"] = f"The line manager must be an officer of {person.council}."
+        if (
+            person is not None
+            and person.pk is not None
+            and self.starts_on
+            and "person" not in errors
+            and "ends_on" not in errors
+        ):
+            overlapping = ServiceMembership.objects.filter(person=person).exclude(pk=self.pk)
+            overlapping = overlapping.filter(
+                Q(ends_on__isnull=True) | Q(ends_on__gte=self.starts_on)
+            )
+            if self.ends_on is not None:
+                overlapping = overlapping.filter(starts_on__lte=self.ends_on)
+            clash = overlapping.select_related("service").first()
+            if clash is not None:
+                errors["starts_on"] = (
+                    f"{person.name} already works in {clash.service.name} from "
+                    f"{clash.starts_on:%d %B %Y}: an officer belongs to one service at a time. "
+                    "End that membership first."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
 class Role(models.TextChoices):
     HEAD_OF_PAID_SERVICE = "head_of_paid_service", "Head of Paid Service / Chief Executive"
     DIRECTOR = "director", "Director"
@@ -244,6 +390,10 @@ DEPUTY_ROLE: dict[str, str] = {
     Role.MONITORING_OFFICER: Role.DEPUTY_MONITORING_OFFICER,
 }
 
+# Roles that head a service: "their Director", "the relevant Service Head", "the appropriate
+# Chief Officer" (issue #20). An assignment of one of these may name the service it heads.
+SERVICE_HEAD_ROLES = frozenset({Role.DIRECTOR, Role.CHIEF_OFFICER, Role.SERVICE_HEAD})
+
 # Roles a parish or town council may not hold itself: it borrows them.
 BORROWED_ROLES = {Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER}
 
@@ -265,6 +415,14 @@ class RoleAssignment(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True, help_text="Blank while the role is held.")
     notes = models.CharField(max_length=200, blank=True)
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="head_assignments",
+        help_text="For a Director, Chief Officer or Service Head: the service they head.",
+    )
 
     class Meta:
         ordering = ["council", "role", "starts_on"]
@@ -301,6 +459,15 @@ class RoleAssignment(models.Model):
                     f"{council.name} is a parish: its Monitoring Officer is lent by "
                     f"{council.monitoring_officer_source.name}."
                 )
+            service = self.service
+            if service is not None:
+                if self.role not in SERVICE_HEAD_ROLES:
+                    errors["service"] = (
+                        "Only a Director, Chief Officer or Service Head heads a service; "
+                        "leave it blank."
+                    )
+                elif service.council_id != council.pk:
+                    errors["service"] = f"Choose a service of {council.name}."
             if person.council_id != council.pk and self.role not in BORROWED_ROLES:
                 errors["council"] = (
                     "Only the Monitoring Officer (or deputy) can hold a role for another council."

@@ -10,7 +10,18 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import BORROWED_ROLES, DEPUTY_ROLE, Capacity, Council, Person, Role, RoleAssignment
+from .models import (
+    BORROWED_ROLES,
+    DEPUTY_ROLE,
+    Capacity,
+    Council,
+    Person,
+    PersonKind,
+    Role,
+    RoleAssignment,
+    Service,
+    ServiceMembership,
+)
 
 
 class UserGroup:
@@ -214,3 +225,111 @@ def related_person_ids(person_ids: set[int], on: datetime.date | None = None) ->
     for a, b in rows:
         related.update((a, b))
     return related - person_ids
+
+
+# -- organisation structure (issue #20) ---------------------------------------------------------
+def service_membership(person: Person, on: datetime.date | None = None) -> ServiceMembership | None:
+    """The officer's membership of a service on `on` (an officer belongs to one at a time)."""
+    if person.kind != PersonKind.OFFICER:
+        return None
+    on = on or _today()
+    return (
+        ServiceMembership.objects.filter(held_on(on), person=person)
+        .select_related("service__parent", "line_manager")
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+
+
+def service_of(person: Person, on: datetime.date | None = None) -> Service | None:
+    membership = service_membership(person, on)
+    return membership.service if membership else None
+
+
+@dataclass(frozen=True)
+class ServiceHead:
+    holding: Holding
+    service: Service  # the service headed (the case's own, or one it sits in)
+
+
+def service_heads(
+    *, service: Service, roles: list[str], on: datetime.date | None = None
+) -> list[ServiceHead]:
+    """Holders of `roles` heading `service` or a service it sits in, nearest service first; in
+    each service by the order of `roles`, substantive before acting."""
+    on = on or _today()
+    chain = service.chain()
+    assignments = RoleAssignment.objects.filter(
+        held_on(on), role__in=roles, service__in=chain
+    ).select_related("person__council", "council", "service")
+    position = {s.pk: i for i, s in enumerate(chain)}
+
+    def rank(a: RoleAssignment) -> tuple[int, int, int, datetime.date, int]:
+        return (
+            position[a.service_id] if a.service_id is not None else len(chain),
+            roles.index(a.role),
+            0 if a.capacity == Capacity.SUBSTANTIVE else 1,
+            a.starts_on,
+            a.pk,
+        )
+
+    heads: list[ServiceHead] = []
+    seen: set[int] = set()
+    for a in sorted(assignments, key=rank):
+        if a.person_id in seen or a.service is None:
+            continue
+        seen.add(a.person_id)
+        holding = Holding(
+            person=a.person,
+            role=a.role,
+            council=service.council,
+            via_council=a.council,
+            capacity=a.capacity,
+            is_deputy=False,
+        )
+        heads.append(ServiceHead(holding=holding, service=a.service))
+    return heads
+
+
+def managed_person_ids(person: Person, on: datetime.date | None = None) -> set[int]:
+    """Everyone `person` line-manages on `on`, directly or further down the line."""
+    on = on or _today()
+    rows = ServiceMembership.objects.filter(
+        held_on(on), person__council_id=person.council_id, line_manager__isnull=False
+    ).values_list("person_id", "line_manager_id")
+    reports: dict[int, set[int]] = {}
+    for report, manager in rows:
+        reports.setdefault(manager, set()).add(report)
+    below: set[int] = set()
+    queue = [person.pk]
+    while queue:
+        for report in reports.get(queue.pop(), ()):
+            if report not in below and report != person.pk:
+                below.add(report)
+                queue.append(report)
+    return below
+
+
+def services_of(council: Council, on: datetime.date | None = None) -> list[dict[str, Any]]:
+    """The council's services with today's heads and officers, for the council page and API."""
+    on = on or _today()
+    services = list(council.services.select_related("parent").order_by("name"))
+    heads: dict[int, list[RoleAssignment]] = {}
+    for a in (
+        RoleAssignment.objects.filter(held_on(on), service__council=council)
+        .select_related("person")
+        .order_by("role", "starts_on", "pk")
+    ):
+        if a.service_id is not None:
+            heads.setdefault(a.service_id, []).append(a)
+    members: dict[int, list[ServiceMembership]] = {}
+    for m in (
+        ServiceMembership.objects.filter(held_on(on), service__council=council)
+        .select_related("person", "line_manager")
+        .order_by("person__name")
+    ):
+        members.setdefault(m.service_id, []).append(m)
+    return [
+        {"service": s, "heads": heads.get(s.pk, []), "members": members.get(s.pk, [])}
+        for s in services
+    ]

@@ -6,6 +6,7 @@ from . import views
 council_patterns = [
     path("", views.council_list, name="council_list"),
     path("<slug:slug>/", views.council_detail, name="council_detail"),
+    path("<slug:slug>/people/<int:pk>/", views.person_detail, name="person_detail"),
 ]
 
 urlpatterns = [

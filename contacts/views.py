@@ -12,18 +12,22 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 
 from worklist.selectors import group_names, home_work
 
 from .forms import SignInForm
-from .models import Council, Person, PersonKind, Role
+from .models import Council, Person, PersonKind, Role, ServiceMembership
 from .selectors import (
     UserGroup,
     current_roles,
+    held_on,
     people_of,
     person_for,
     role_holders,
     served_councils,
+    service_membership,
+    services_of,
     visible_councils_for,
 )
 
@@ -245,5 +249,47 @@ def council_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "kinds": PersonKind.choices,
         "page_query": f"kind={kind}&" if kind else "",
         "borrowers": borrowers,
+        "services": services_of(council),
     }
+    service_names = {
+        m.person_id: m.service.name
+        for m in ServiceMembership.objects.filter(
+            held_on(timezone.localdate()), person__in=[p.pk for p in page_obj.object_list]
+        ).select_related("service")
+    }
+    for person in page_obj.object_list:
+        person.service_name = service_names.get(person.pk, "")
     return render(request, "contacts/council_detail.html", context)
+
+
+@login_required
+def person_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Issue #20: a person's roles, service and line manager, for anyone who sees the council."""
+    council = get_object_or_404(visible_councils_for(request.user), slug=slug)
+    person = get_object_or_404(
+        council.people.filter(anonymised_at__isnull=True).select_related("ward", "political_group"),
+        pk=pk,
+    )
+    today = timezone.localdate()
+    membership = service_membership(person, today)
+    roles = (
+        person.role_assignments.filter(held_on(today))
+        .select_related("council", "service")
+        .order_by("role", "starts_on")
+    )
+    reports = (
+        ServiceMembership.objects.filter(held_on(today), line_manager=person)
+        .select_related("person", "service")
+        .order_by("person__name")
+    )
+    return render(
+        request,
+        "contacts/person_detail.html",
+        {
+            "council": council,
+            "person": person,
+            "membership": membership,
+            "roles": roles,
+            "reports": reports,
+        },
+    )

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.variant_services import may_create_councils
@@ -125,7 +126,7 @@ class MonitoringOfficerForm(forms.Form):
         return lender
 
 
-class CopyRoutesForm(forms.Form):
+class _CopyRoutesBase(forms.Form):
     copy_from = CouncilChoice(
         queryset=Council.objects.none(),
         widget=forms.RadioSelect,
@@ -141,10 +142,35 @@ class CopyRoutesForm(forms.Form):
         self.fields["copy_from"].queryset = council_wizard.councils_with_routes()  # type: ignore[attr-defined]
 
 
+class CopyRoutesForm(_CopyRoutesBase):
+    """Routes to copy, and (issue #20) the council's services, so "their Director" is a real
+    person from day one."""
+
+    services = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="The council's services (optional)",
+        help_text="Directorates, departments or teams, one a line, for example “Resources”. "
+        "Add their heads and officers afterwards in the admin or by importing the council's "
+        "configuration file.",
+    )
+
+    def clean_services(self) -> str:
+        names = [line.strip() for line in self.cleaned_data["services"].splitlines()]
+        names = [n for n in names if n]
+        slugs = [slugify(n) for n in names]
+        for name, slug in zip(names, slugs, strict=True):
+            if not slug:
+                raise forms.ValidationError(f"“{name}” needs letters or numbers in its name.")
+            if slugs.count(slug) > 1:
+                raise forms.ValidationError(f"“{name}” is listed twice.")
+        return "\n".join(names)
+
+
 PAGES: dict[str, dict[str, Any]] = {
     "council": {"form": CouncilDetailsForm, "title": "About the council"},
     "monitoring-officer": {"form": MonitoringOfficerForm, "title": "Monitoring Officer"},
-    "routes": {"form": CopyRoutesForm, "title": "Protocol routes"},
+    "routes": {"form": CopyRoutesForm, "title": "Protocol routes and services"},
 }
 ORDER = list(PAGES)
 
@@ -273,6 +299,7 @@ def check(request: HttpRequest) -> HttpResponse:
         "reference_prefix": "council",
         "monitoring_officer_council": "monitoring-officer",
         "copy_from": "routes",
+        "services": "routes",
     }
     return render(
         request,

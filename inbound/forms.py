@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from cases.models import CaseType
-from contacts.models import Person
+from contacts.models import Person, Service
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -20,6 +20,13 @@ class PersonChoiceField(forms.ModelChoiceField):
         role = obj.job_title or obj.get_kind_display()
         where = f", {obj.council.name}" if self.show_council else ""
         return f"{obj.name} ({role}{where})"
+
+
+class ServiceChoiceField(forms.ModelChoiceField):
+    show_council = False
+
+    def label_from_instance(self, obj: Service) -> str:  # type: ignore[override]
+        return f"{obj.council.name}: {obj.name}" if self.show_council else obj.name
 
 
 class TriageCaseForm(forms.Form):
@@ -40,6 +47,15 @@ class TriageCaseForm(forms.Form):
         empty_label="Choose a person",
         error_messages={"required": "Select who it is about"},
     )
+    service = ServiceChoiceField(
+        queryset=Service.objects.none(),
+        required=False,
+        label="Which service does it concern? (optional)",
+        help_text="For a case about a member: the Director, Chief Officer or Service Head of "
+        "this service handles it where the protocol says so. Left blank, the service of the "
+        "officer involved; with none, the case waits for a clerk to name one.",
+        empty_label="The officer's own service",
+    )
     summary = forms.CharField(
         widget=forms.Textarea,
         label="Summary",
@@ -53,6 +69,15 @@ class TriageCaseForm(forms.Form):
             field = self.fields[name]
             field.queryset = people  # type: ignore[attr-defined]
             field.show_council = show_council  # type: ignore[attr-defined]
+        councils = people.values("council_id")
+        service = self.fields["service"]
+        assert isinstance(service, ServiceChoiceField)  # noqa: S101 - narrows the type
+        service.queryset = (
+            Service.objects.filter(council_id__in=councils)
+            .select_related("council")
+            .order_by("council__name", "name")
+        )
+        service.show_council = show_council
 
 
 class RejectForm(forms.Form):

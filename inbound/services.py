@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseType, Channel, NoteVisibility
 from cases.services import add_note, open_case, validate_attachment
-from contacts.models import Council, Person, PersonKind, Role
+from contacts.models import Council, Person, PersonKind, Role, Service
 from contacts.selectors import role_holders
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
 
@@ -400,8 +400,10 @@ def triage_to_case(
     raised_by: Person,
     about: Person,
     summary: str,
+    service: Service | None = None,
 ) -> Case:
-    """A clerk (or the MO) opens the case the email should have opened, choosing the people."""
+    """A clerk (or the MO) opens the case the email should have opened, choosing the people
+    and, for a case about a member, the service it concerns (issue #20)."""
     current = _lock_for_triage(email, actor)
     council = raised_by.council
     if current.council is not None and council.pk != current.council.pk:
@@ -416,6 +418,7 @@ def triage_to_case(
         summary=summary,
         actor=actor,
         idempotency_key=idempotency_key(current.message_id),
+        service=service,
     )
     parsed = parse_message(current.raw_bytes)
     if parsed.attachments:

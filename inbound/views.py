@@ -89,6 +89,7 @@ def triage_detail(request: HttpRequest, pk: int) -> HttpResponse:
                             raised_by=data["raised_by"],
                             about=data["about"],
                             summary=data["summary"],
+                            service=data.get("service"),
                         )
                     except ValidationError as exc:
                         _errors_onto(case_form, exc)

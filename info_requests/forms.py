@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from contacts.models import Council, Person, PersonKind
+from contacts.models import SERVICE_HEAD_ROLES, Council, Person, PersonKind, Service
 
 from .models import (
     FoiExemption,
@@ -59,6 +59,14 @@ class InfoRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(),
+        to_field_name="slug",
+        required=False,
+        label="Which service holds the information?",
+        empty_label="I do not know: the clerk will decide",
+        help_text="Its head decides the request first.",
+    )
     received_on = forms.DateField(
         label="Date the request was received",
         help_text="For example, 2026-03-27. Leave blank for today.",
@@ -91,6 +99,15 @@ class InfoRequestForm(forms.Form):
         if policy.protocol_reference:
             # The council's own clause, never another council's (Maldon's form cited Lancaster).
             self.fields["description"].help_text += f" ({policy.protocol_reference})"
+        if policy.decider_role in SERVICE_HEAD_ROLES and council.services.exists():
+            # Maldon 10.2 "the Director holding the information"; Lancaster 8.6 "the relevant
+            # Service Head" (issue #20).
+            service = self.fields["service"]
+            assert isinstance(service, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+            service.queryset = council.services.order_by("name")
+            service.help_text = f"Its {policy.decider_label} decides the request first."
+        else:
+            del self.fields["service"]
         if policy.reasons_required_outside_committee:
             self.fields["reasons"].help_text = (
                 f"{policy.protocol_reference}: where it is not about a body the councillor sits "

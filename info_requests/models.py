@@ -253,6 +253,12 @@ class InfoRequest(ConcurrentTransitionMixin, models.Model):
     decider = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Maldon 10.2 "the Director holding the information", Lancaster 8.6 "the relevant Service
+    # Head": the service that holds it, asked for when the request is logged (issue #20).
+    service = models.ForeignKey(
+        "contacts.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decider_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -22,9 +22,10 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from cases.models import ClockKind
+from cases.routing import ROLE_EQUIVALENTS
 from clocks import calendar as cal
-from contacts.models import Council, Person, PersonKind
-from contacts.selectors import person_for, role_holder
+from contacts.models import SERVICE_HEAD_ROLES, Council, Person, PersonKind, Role, Service
+from contacts.selectors import person_for, role_holder, service_heads
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
 
 from . import deadlines
@@ -63,6 +64,33 @@ def _next_reference(council: Council, year: int) -> str:
     return f"{council.reference_prefix}-IR-{year}-{counter.last:04d}"
 
 
+def choose_decider(
+    *, council: Council, role: str, service: Service | None, on: datetime.date
+) -> tuple[Person | None, str]:
+    """Who first decides a request, and why. A Director / Chief Officer / Service Head decider
+    is the head of the service holding the information, never a guess (issue #20)."""
+    label = Role(role).label
+    if role not in SERVICE_HEAD_ROLES:
+        person = role_holder(council=council, role=role, on=on)
+        if person is None:
+            return None, f"Nobody holds the role of {label}: the clerk must choose who decides."
+        return person, f"The {label}, {person.name}, decides this request."
+    if service is None:
+        return None, (
+            f"The {label} of the service holding the information decides, and no service was "
+            "named: the clerk must name the service."
+        )
+    roles = list(ROLE_EQUIVALENTS.get(role, (role,)))
+    heads = service_heads(service=service, roles=roles, on=on)
+    if not heads:
+        return None, (f"Nobody heads {service.name} as {label}: the clerk must choose who decides.")
+    head = heads[0]
+    return head.holding.person, (
+        f"{head.holding.person.name} heads {head.service.name}, the service holding the "
+        f"information, so decides this request as its {Role(head.holding.role).label}."
+    )
+
+
 def _may_log_for(actor: User, council: Council, requested_by: Person) -> bool:
     if actor.is_superuser:
         return True
@@ -88,8 +116,13 @@ def create_info_request(
     own_committee_business: bool | None = None,
     reasons: str = "",
     items: Iterable[str] = (),
+    service: Service | None = None,
 ) -> InfoRequest:
-    """Log a member's non-routine request (Lancaster 8.6) with the council's decider."""
+    """Log a member's non-routine request (Lancaster 8.6) with the council's decider.
+
+    Where the decider is "the relevant Service Head" (Lancaster 8.6) or "the Director holding
+    the information" (Maldon 10.2), `service` is the service holding it and the decider is its
+    head; without a service nobody is chosen and the clerk decides (issue #20)."""
     errors: dict[str, list[str]] = {}
     description = (description or "").strip()
     reasons = (reasons or "").strip()
@@ -112,6 +145,8 @@ def create_info_request(
             f"{council.name} asks for your reasons in writing when the information is not about "
             "the business of a committee or body you sit on."
         ]
+    if service is not None and service.council_id != council.pk:
+        errors["service"] = [f"{service.name} is not a service of {council.name}."]
     if errors:
         raise ValidationError(errors)
     if not _may_log_for(actor, council, requested_by):
@@ -126,9 +161,12 @@ def create_info_request(
         received_at=received_at,
         own_committee_business=own_committee_business,
         reasons=reasons,
-        decider=role_holder(council=council, role=policy.decider_role, on=received_at.date()),
         created_by=actor if actor.is_authenticated else None,
         foi_reminder_at=deadlines.foi_decision_reminder_at(received_at),
+        service=service,
+    )
+    info_request.decider, info_request.decider_reason = choose_decider(
+        council=council, role=policy.decider_role, service=service, on=received_at.date()
     )
     info_request.save()
     for text in items:
@@ -140,7 +178,11 @@ def create_info_request(
         action=InfoEventAction.CREATED,
         to_state=info_request.state,
         reason=description[:500],
-        data={"decider": info_request.decider_id, "decider_role": policy.decider_role},
+        data={
+            "decider": info_request.decider_id,
+            "decider_role": policy.decider_role,
+            "decider_reason": info_request.decider_reason,
+        },
         at=now,
     )
     request_id = info_request.pk

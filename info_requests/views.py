@@ -180,6 +180,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 own_committee_business=data["own_committee_business"] == "yes",
                 reasons=data.get("reasons", ""),
                 items=(data.get("items") or "").splitlines(),
+                service=data.get("service"),
             )
         except ValidationError as exc:
             _add_errors(form, exc)

@@ -8,6 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django.utils.text import slugify
 
 from cases.models import (
     CaseType,
@@ -28,6 +29,9 @@ from contacts.models import (
     PoliticalGroup,
     Role,
     RoleAssignment,
+    Service,
+    ServiceKind,
+    ServiceMembership,
     Tier,
     Ward,
 )
@@ -95,6 +99,25 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
     council = factory.SelfAttribute("person.council")
     role = Role.HEAD_OF_PAID_SERVICE
     capacity = Capacity.SUBSTANTIVE
+    starts_on = datetime.date(2020, 1, 1)
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    council = factory.SubFactory(CouncilFactory)
+    name = factory.Sequence(lambda n: f"Service {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    kind = ServiceKind.DIRECTORATE
+
+
+class ServiceMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceMembership
+
+    person = factory.SubFactory(OfficerFactory)
+    service = factory.SubFactory(ServiceFactory, council=factory.SelfAttribute("..person.council"))
     starts_on = datetime.date(2020, 1, 1)
 
 

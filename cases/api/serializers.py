@@ -42,6 +42,12 @@ class PersonRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="ServiceRef")
+class ServiceRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
 @extend_schema_serializer(component_name="CaseStage")
 class StageSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=CaseState.choices)
@@ -96,6 +102,7 @@ class CaseSerializer(serializers.ModelSerializer):
     deadlines = DeadlineSerializer(many=True, read_only=True)
     history = serializers.SerializerMethodField()
     variant_version = serializers.IntegerField(source="variant.version", read_only=True)
+    service = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -108,6 +115,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "stage",
             "raised_by",
             "about",
+            "service",
             "channel",
             "received_at",
             "summary",
@@ -128,6 +136,11 @@ class CaseSerializer(serializers.ModelSerializer):
         if self.context.get("superuser"):
             return False
         return person_id is not None and person_id in (case.raised_by_id, case.about_id)
+
+    @extend_schema_field(ServiceRefSerializer(allow_null=True))
+    def get_service(self, case: Case) -> dict[str, str] | None:
+        service = case.service
+        return {"slug": service.slug, "name": service.name} if service else None
 
     @extend_schema_field(StageSerializer)
     def get_stage(self, case: Case) -> dict[str, Any]:
@@ -162,6 +175,14 @@ class CaseCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     received_at = AwareDateTimeField()
     summary = serializers.CharField(max_length=20000, trim_whitespace=True)
+    service = serializers.SlugField(
+        required=False,
+        allow_null=True,
+        help_text="The service the matter belongs to (its slug, `GET /api/councils/{slug}/`), "
+        "for a case not about an officer: its head handles a Director / Chief Officer / "
+        "Service Head rung. Left out, the service of the officer the case is about (or who "
+        "raised it).",
+    )
     idempotency_key = serializers.CharField(
         max_length=64,
         required=False,

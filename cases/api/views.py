@@ -21,6 +21,7 @@ from rest_framework.serializers import Serializer
 
 from cases import selectors, services
 from cases.models import Case, CaseState, CaseType
+from contacts.models import Service
 from contacts.selectors import person_for
 from protocol_site.api.pagination import CaseCursorPagination
 from protocol_site.api.schema import errors as _errors
@@ -113,6 +114,12 @@ class CaseViewSet(
         data = CaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        if slug := values.pop("service", None):
+            values["service"] = Service.objects.filter(council=values["council"], slug=slug).first()
+            if values["service"] is None:
+                raise exceptions.ValidationError(
+                    {"service": [f"{values['council'].name} has no service {slug!r}."]}
+                )
         key = values.pop("idempotency_key", "") or request.headers.get("Idempotency-Key", "")
         case = services.open_case(
             **values, actor=request.user, idempotency_key=(key or "")[:64] or None

@@ -5,8 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.api.serializers import ServiceRefSerializer
 from cases.models import CaseState, ProtocolVariant, VariantStep
 from contacts.models import Council, Person
+from contacts.selectors import service_of, services_of
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -41,11 +43,42 @@ class CouncilSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "tier", "nation", "monitoring_officer_council"]
 
 
+class ServiceHeadSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class ServiceSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    parent = serializers.SlugField(allow_null=True)  # type: ignore[assignment]
+    heads = ServiceHeadSerializer(many=True)
+
+
 class CouncilDetailSerializer(CouncilSerializer):
     variants = serializers.SerializerMethodField()
+    services = serializers.SerializerMethodField()
 
     class Meta(CouncilSerializer.Meta):
-        fields = [*CouncilSerializer.Meta.fields, "variants"]
+        fields = [*CouncilSerializer.Meta.fields, "variants", "services"]
+
+    @extend_schema_field(ServiceSerializer(many=True))
+    def get_services(self, council: Council) -> list[dict[str, object]]:
+        """Issue #20: the organisation structure, with today's heads of each service."""
+        return [
+            {
+                "slug": row["service"].slug,
+                "name": row["service"].name,
+                "kind": row["service"].kind,
+                "parent": row["service"].parent.slug if row["service"].parent else None,
+                "heads": [
+                    {"id": a.person.pk, "name": a.person.name, "role": a.role} for a in row["heads"]
+                ],
+            }
+            for row in services_of(council)
+        ]
 
     @extend_schema_field(VariantSerializer(many=True))
     def get_variants(self, council: Council) -> list[dict[str, object]]:
@@ -58,10 +91,21 @@ class PersonSerializer(serializers.ModelSerializer):
         slug_field="slug", read_only=True
     )
     roles = serializers.SerializerMethodField()
+    service = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
-        fields = ["id", "name", "kind", "council", "roles"]
+        fields = ["id", "name", "kind", "council", "roles", "service"]
+
+    @extend_schema_field(ServiceRefSerializer(allow_null=True))
+    def get_service(self, person: Person) -> dict[str, str] | None:
+        # `current_memberships` is prefetched by the view (today's service only).
+        memberships = getattr(person, "current_memberships", None)
+        if memberships is None:
+            service = service_of(person)
+        else:
+            service = memberships[0].service if memberships else None
+        return {"slug": service.slug, "name": service.name} if service else None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_roles(self, person: Person) -> list[str]:

@@ -13,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.models import ProtocolVariant, VariantStatus, VariantStep
-from contacts.models import Council, Person, PersonKind, RoleAssignment
-from contacts.selectors import visible_councils_for
+from contacts.models import Council, Person, PersonKind, RoleAssignment, ServiceMembership
+from contacts.selectors import held_on, visible_councils_for
 
 from .serializers import CouncilDetailSerializer, CouncilSerializer, PersonSerializer
 
@@ -77,7 +77,14 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
                         Q(ends_on__isnull=True) | Q(ends_on__gte=today), starts_on__lte=today
                     ),
                     to_attr="current_assignments",
-                )
+                ),
+                Prefetch(
+                    "service_memberships",
+                    queryset=ServiceMembership.objects.filter(held_on(today))
+                    .select_related("service")
+                    .order_by("-starts_on", "-pk"),
+                    to_attr="current_memberships",
+                ),
             )
             .order_by("name", "pk")
         )

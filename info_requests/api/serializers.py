@@ -191,6 +191,12 @@ class InfoRequestCreateSerializer(serializers.Serializer):
     items = serializers.ListField(
         child=serializers.CharField(max_length=500), required=False, default=list
     )
+    service = serializers.SlugField(
+        required=False,
+        allow_null=True,
+        help_text="The service holding the information (Maldon 10.2, Lancaster 8.6): its head "
+        "decides the request first.",
+    )
 
 
 class InfoTransitionSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clocks.models import Deadline
+from contacts.models import Service
 from protocol_site.api.schema import errors as _errors
 from protocol_site.errors import PermissionRefused
 
@@ -107,7 +108,14 @@ class InfoRequestViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = InfoRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        created = services.create_info_request(**data.validated_data, actor=request.user)
+        values = dict(data.validated_data)
+        if slug := values.pop("service", None):
+            values["service"] = Service.objects.filter(council=values["council"], slug=slug).first()
+            if values["service"] is None:
+                raise exceptions.ValidationError(
+                    {"service": [f"{values['council'].name} has no service {slug!r}."]}
+                )
+        created = services.create_info_request(**values, actor=request.user)
         return self._respond(created, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: InfoTransitionSerializer(many=True), **_errors(401, 404)})

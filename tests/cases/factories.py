@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from cases.models import Case, CaseType, ClockKind, ClockUnit, ProtocolVariant
-from contacts.models import Council, Person, PersonalRelationship, Role
+from contacts.models import SERVICE_HEAD_ROLES, Council, Person, PersonalRelationship, Role, Service
 from contacts.selectors import UserGroup
 from tests.factories import (
     ClockRuleFactory,
@@ -19,6 +19,8 @@ from tests.factories import (
     CouncillorFactory,
     OfficerFactory,
     RoleAssignmentFactory,
+    ServiceFactory,
+    ServiceMembershipFactory,
     make_variant,
     user_for,
 )
@@ -32,6 +34,7 @@ class World:
     people: dict[str, Person] = field(default_factory=dict)
     users: dict[str, Any] = field(default_factory=dict)
     variants: dict[str, ProtocolVariant] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Person:
         return self.people[key]
@@ -40,12 +43,22 @@ class World:
         return self.users[key]
 
 
-def _officer(world: World, key: str, title: str, *roles: str, groups: tuple[str, ...] = ()):
+def _officer(
+    world: World,
+    key: str,
+    title: str,
+    *roles: str,
+    groups: tuple[str, ...] = (),
+    service: str = "place",
+    heads: str | None = None,
+):
     person = OfficerFactory(
         council=world.council, name=f"{title} {world.council.slug}", job_title=title
     )
     for role in roles:
-        RoleAssignmentFactory(person=person, council=world.council, role=role)
+        head_of = world.services[heads] if heads and role in SERVICE_HEAD_ROLES else None
+        RoleAssignmentFactory(person=person, council=world.council, role=role, service=head_of)
+    ServiceMembershipFactory(person=person, service=world.services[service])
     world.people[key] = person
     world.users[key] = user_for(person, *(groups or (UserGroup.OFFICER,)))
     return person
@@ -53,12 +66,21 @@ def _officer(world: World, key: str, title: str, *roles: str, groups: tuple[str,
 
 def build_world(slug: str = "testshire", prefix: str = "TST") -> World:
     """Chief Executive, MO and deputy, a Director, a Service Head, the clerk (case
-    administrator), the Leader and two councillors, and two plain officers; all with logins."""
+    administrator), the Leader and two councillors, and two plain officers; all with logins.
+
+    Services (issue #20): the Director heads Place, where the plain officers work; the Service
+    Head heads Regulatory Services; the Chief Executive's Office holds the rest."""
     council = CouncilFactory(
         slug=slug, name=f"{slug.title()} District Council", reference_prefix=prefix
     )
     world = World(council=council)
-    _officer(world, "ceo", "Chief Executive", Role.HEAD_OF_PAID_SERVICE)
+    for key, name in (
+        ("ceo_office", "Chief Executive's Office"),
+        ("place", "Place"),
+        ("regulatory", "Regulatory Services"),
+    ):
+        world.services[key] = ServiceFactory(council=council, name=name)
+    _officer(world, "ceo", "Chief Executive", Role.HEAD_OF_PAID_SERVICE, service="ceo_office")
     _officer(
         world,
         "mo",
@@ -73,8 +95,15 @@ def build_world(slug: str = "testshire", prefix: str = "TST") -> World:
         Role.DEPUTY_MONITORING_OFFICER,
         groups=(UserGroup.MONITORING_OFFICER,),
     )
-    _officer(world, "director", "Director of Place", Role.DIRECTOR)
-    _officer(world, "service_head", "Service Head", Role.SERVICE_HEAD)
+    _officer(world, "director", "Director of Place", Role.DIRECTOR, heads="place")
+    _officer(
+        world,
+        "service_head",
+        "Service Head",
+        Role.SERVICE_HEAD,
+        service="regulatory",
+        heads="regulatory",
+    )
     _officer(
         world,
         "clerk",

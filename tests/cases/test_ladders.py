@@ -216,7 +216,9 @@ def test_hounslow_complaint_about_the_chief_executive_goes_to_the_mo():
     assert case.state == "head_of_paid_service"
     mo = RoleAssignment.objects.filter(council=council, role="monitoring_officer").first().person
     assert case.handler == mo
-    assert f"{ceo.name}, is the subject of this case, so it goes to" in case.handler_reason
+    assert "This case is about the Head of Paid Service, so this step goes to the Monitoring " in (
+        case.handler_reason
+    )
     assert "(Hounslow 11.2)" in case.handler_reason
 
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from cases.routing import Candidate, choose_handler, roles_to_consult
+from cases.routing import (
+    Candidate,
+    ServiceScope,
+    SubjectRule,
+    apply_subject_rules,
+    choose_handler,
+    roles_to_consult,
+)
 
 CEO = Candidate(1, "Niall Bolger", "head_of_paid_service", title="Chief Executive")
 MO = Candidate(2, "Thomas Ribbits", "monitoring_officer")
 DEPUTY_MO = Candidate(3, "Dee Puty", "deputy_monitoring_officer", is_deputy=True)
-DIRECTOR = Candidate(4, "Dora Rector", "director")
-SERVICE_HEAD = Candidate(5, "Sam Head", "service_head")
+DIRECTOR = Candidate(4, "Dora Rector", "director", service="Place")
+SERVICE_HEAD = Candidate(5, "Sam Head", "service_head", service="Planning")
 CLERK = Candidate(6, "Clara Clerk", "clerk", title="Town Clerk")
 CHAIRMAN = Candidate(7, "Cllr Chair", "chairman")
 LEADER = Candidate(8, "Cllr Leader", "leader")
+PLANNING = ServiceScope("Planning", "the service of Ann Officer, the officer this case is about")
 
 
 @pytest.mark.parametrize(
@@ -91,6 +99,7 @@ def test_choose_handler(
         party_ids=parties,
         related_ids=related,
         subject_id=subject,
+        scope=PLANNING,
     )
     assert decision.person_id == expected_id
     assert reason_has in decision.reason
@@ -127,5 +136,111 @@ def test_party_never_assigned_whatever_the_order():
             candidates=everyone,
             party_ids={party.person_id, 99},
             subject_id=party.person_id,
+            scope=PLANNING,
         )
         assert decision.person_id not in (party.person_id, 99)
+
+
+# -- issue #20: the service a case belongs to, the subject's line, the subject's role ------------
+HOUNSLOW_11_2 = SubjectRule("head_of_paid_service", "monitoring_officer", "Hounslow 11.2")
+HALSTEAD_4_2 = SubjectRule("clerk", "personnel_committee_member", "Halstead 4.2, 1.6")
+
+
+@pytest.mark.parametrize(
+    ("step_role", "rules", "subject_roles", "expected_role", "rule"),
+    [
+        # Hounslow 11.2: "Where the complaint relates to the Chief Executive, it should be
+        # raised with the Monitoring Officer."
+        ("chief_officer", [HOUNSLOW_11_2], {"head_of_paid_service"}, "monitoring_officer", 0),
+        ("chief_officer", [HOUNSLOW_11_2], {"director"}, "chief_officer", None),
+        ("chief_officer", [HOUNSLOW_11_2], set(), "chief_officer", None),
+        # Halstead 4.2: concerns go to the Clerk; one about the Clerk cannot.
+        (
+            "head_of_paid_service",
+            [HALSTEAD_4_2],
+            {"clerk", "head_of_paid_service"},
+            "personnel_committee_member",
+            0,
+        ),
+        # The first matching rule wins.
+        (
+            "head_of_paid_service",
+            [HALSTEAD_4_2, HOUNSLOW_11_2],
+            {"head_of_paid_service"},
+            "monitoring_officer",
+            1,
+        ),
+    ],
+)
+def test_apply_subject_rules(step_role, rules, subject_roles, expected_role, rule):
+    role, matched = apply_subject_rules(step_role, rules, subject_roles)
+    assert role == expected_role
+    assert matched == (rules[rule] if rule is not None else None)
+
+
+def test_a_service_rung_with_no_service_assigns_nobody_and_says_why():
+    decision = choose_handler(
+        handler_role="director",
+        candidates=[CEO],
+        party_ids={10, 11},
+        subject_id=11,
+        scope=ServiceScope(None, "no officer is a party and no service was named"),
+    )
+    assert decision.person_id is None
+    assert decision.reason == (
+        "This step goes to the Director of the service the case belongs to, and no service is "
+        "known for it (no officer is a party and no service was named): a clerk must name the "
+        "service or assign a handler."
+    )
+
+
+def test_a_service_nobody_heads_goes_to_the_head_of_paid_service_saying_so():
+    decision = choose_handler(
+        handler_role="service_head", candidates=[CEO], party_ids={10, 11}, scope=PLANNING
+    )
+    assert decision.person_id == CEO.person_id
+    assert decision.reason.startswith("Nobody heads Planning as Service Head (the service of Ann")
+
+
+def test_someone_the_subject_manages_never_handles_the_case():
+    """Issue #20: the subject, and anyone below them in the line, never handles the case."""
+    decision = choose_handler(
+        handler_role="chief_officer",
+        candidates=[SERVICE_HEAD, DIRECTOR, CEO],
+        party_ids={10, 4},
+        subject_id=4,
+        managed_ids={5},
+        scope=PLANNING,
+    )
+    assert decision.person_id == CEO.person_id
+    assert "Sam Head, is line-managed by the subject of this case" in decision.reason
+
+
+def test_a_subject_rule_lets_the_named_role_act_though_the_subject_heads_its_line():
+    """Hounslow 11.2 names the Monitoring Officer for a complaint about the Chief Executive,
+    who manages every officer: the clause decides, the line does not exclude the MO."""
+    decision = choose_handler(
+        handler_role="monitoring_officer",
+        candidates=[MO, DEPUTY_MO, CEO],
+        party_ids={10, 1},
+        subject_id=1,
+        managed_ids={2, 3},
+        rule=HOUNSLOW_11_2,
+    )
+    assert decision.person_id == MO.person_id
+    assert decision.reason.startswith(
+        "This case is about the Head of Paid Service, so this step goes to the Monitoring "
+        "Officer (Hounslow 11.2). Assigned to the Monitoring Officer, Thomas Ribbits"
+    )
+
+
+def test_without_the_rule_the_line_excludes_the_monitoring_officer():
+    decision = choose_handler(
+        handler_role="monitoring_officer",
+        candidates=[MO, DEPUTY_MO, CEO],
+        party_ids={10, 1},
+        subject_id=1,
+        managed_ids={2, 3},
+    )
+    assert decision.person_id is None
+    assert "is line-managed by the subject of this case" in decision.reason

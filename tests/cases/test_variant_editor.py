@@ -359,8 +359,9 @@ def test_discard_a_draft(client, world, draft, council_admin):
 def test_preview_shows_handlers_and_skips(client, world, draft, council_admin):
     relate(world, "councillor", "mo")
     client.force_login(council_admin)
-    page = text(client.get(url("preview", draft)))
+    page = text(client.get(url("preview", draft), {"service": "place"}))
     assert f"{world['director'].name}, Director of Place" in page
+    assert "Sample case in Place" in page
     response = client.get(
         url("preview", draft),
         {"raised_by": world["councillor"].pk, "about": world["director"].pk},

@@ -458,8 +458,21 @@ def test_diff_variants_compares_details_and_steps(world, admin):
 
 
 # -- preview ------------------------------------------------------------------------------------
-def test_preview_shows_who_handles_each_rung_today(world):
+def test_preview_without_a_sample_service_assigns_nobody_to_a_service_rung(world):
+    """Issue #20: "the relevant Service Head" is never a guess; with no service, nobody."""
     rows = vs.preview_variant(variant=world.variants[CONCERN])
+    assert rows[0].handler is None
+    assert "no service is known for it" in rows[0].reason
+
+
+def test_preview_for_a_chosen_service_shows_its_head(world):
+    rows = vs.preview_variant(variant=world.variants[CONCERN], service=world.services["regulatory"])
+    assert rows[0].handler == world["service_head"]
+    assert "who heads Regulatory Services (the service named for this case)" in rows[0].reason
+
+
+def test_preview_shows_who_handles_each_rung_today(world):
+    rows = vs.preview_variant(variant=world.variants[CONCERN], about=world["officer"])
     assert [r.handler for r in rows] == [
         world["director"],
         world["mo"],
@@ -478,8 +491,9 @@ def test_preview_skips_the_subject_and_related_people(world):
     rows = vs.preview_variant(
         variant=world.variants[CONCERN], raised_by=world["councillor"], about=world["director"]
     )
-    # The Director is the subject: the Service Head handles the first rung instead.
-    assert rows[0].handler == world["service_head"]
+    # The Director heads their own service and is the subject: the Head of Paid Service handles
+    # the first rung, not the head of another service.
+    assert rows[0].handler == world["ceo"]
     assert [c.person_id for c in rows[0].skipped] == [world["director"].pk]
     assert "is the subject of this case" in rows[0].reason
     # The MO is related to the raiser: the deputy handles it.

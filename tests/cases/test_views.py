@@ -311,9 +311,13 @@ def test_officer_raises_a_concern_about_a_member(world, as_user):
     assert world["councillor"].name in page
     assert world["officer2"].name not in page  # about a member, never an officer
     client.post(step("about"), {"about": world["councillor"].pk})
+    # Issue #20: a case about a member asks which service it concerns (the officer's own first).
+    assert 'value="place" selected' in text(client.get(step("service")))
+    client.post(step("service"), {"service": "place"})
     client.post(step("summary"), {"summary": "Repeated calls to my mobile late at night."})
     _, response = submit_check(client)
     case = Case.objects.get()
+    assert case.service == world.services["place"]
     assert (case.raised_by, case.about, case.channel) == (
         world["officer"],
         world["councillor"],

@@ -305,7 +305,7 @@ RULES: list[tuple[str, Mutation, str, str]] = [
     (
         "councillor without a ward",
         _councillor_without_ward,
-        "people[9].ward",
+        "people[11].ward",
         "A councillor must represent a ward.",
     ),
     (
@@ -316,8 +316,8 @@ RULES: list[tuple[str, Mutation, str, str]] = [
     ),
     (
         "ward not listed",
-        _set(["people", 9, "ward"], "Atlantis"),
-        "people[9].ward",
+        _set(["people", 11, "ward"], "Atlantis"),
+        "people[11].ward",
         "Ward 'Atlantis' is not in `wards`.",
     ),
     (
@@ -368,6 +368,58 @@ RULES: list[tuple[str, Mutation, str, str]] = [
         "council",
         "Unknown field(s): mayor.",
     ),
+    # Issue #20: the organisation structure.
+    (
+        "service listed twice",
+        _append(["services"], lambda doc: dict(doc["services"][0])),
+        "services[0].slug",
+        "Service 'chief-executives-office' is listed twice.",
+    ),
+    (
+        "service inside an unknown one",
+        _set(["services", 0, "parent"], "atlantis"),
+        "services[0].parent",
+        "Service 'atlantis' is not in `services`.",
+    ),
+    (
+        "officer in an unknown service",
+        _set(["service_memberships", 0, "service"], "atlantis"),
+        "service_memberships[0].service",
+        "Service 'atlantis' is not in `services`.",
+    ),
+    (
+        "councillor in a service",
+        _set(["service_memberships", 0, "person"], "cllr-tom-castleton"),
+        "service_memberships[0].person",
+        "'cllr-tom-castleton' is a councillor: only officers belong.",
+    ),
+    (
+        "line manager nobody knows",
+        _set(["service_memberships", 0, "line_manager"], "nobody-at-all"),
+        "service_memberships[0].line_manager",
+        "No person with key 'nobody-at-all'.",
+    ),
+    (
+        "head of an unknown service",
+        _set(["role_assignments", 1, "service"], "atlantis"),
+        "role_assignments[1].service",
+        "Service 'atlantis' is not in `services`.",
+    ),
+    (
+        "a Monitoring Officer heading a service",
+        _set(["role_assignments", 6, "service"], "resources"),
+        "role_assignments[6].service",
+        "Only a Director, Chief Officer or Service Head heads a service",
+    ),
+    (
+        "an officer in two services at once",
+        _append(
+            ["service_memberships"],
+            {"person": "daniel-frost", "service": "resources", "starts_on": "2024-01-01"},
+        ),
+        "service_memberships[11].starts_on",
+        "an officer belongs to one service at a time",
+    ),
     (
         "missing field",
         lambda doc: doc["council"].pop("name"),
@@ -390,7 +442,7 @@ def test_each_validation_rule_names_the_bad_item_and_saves_nothing(shipped, muta
         "officer_complaint_about_member",
         "officer_concern_about_member",
     ]
-    assert doc["people"][9]["kind"] == "councillor"
+    assert doc["people"][11]["kind"] == "councillor"
     mutate(doc)
     people, roles = Person.objects.count(), RoleAssignment.objects.count()
     with pytest.raises(ValidationError) as caught:

@@ -272,3 +272,19 @@ def test_only_superusers_may_add_a_council(client, world, groups):
     for url in (reverse("variants:wizard_start"), page("council"), CHECK):
         assert client.get(url).status_code == 404
     assert client.post(page("council"), {"name": "X"}).status_code == 404
+
+
+def test_the_wizard_creates_the_councils_services(world):
+    """Issue #20: a new council's services, so its routes can find "their Director"."""
+    council = council_wizard.create_council(
+        data=new(
+            tier=Tier.DISTRICT,
+            name="Newtown District Council",
+            services=("Resources", "Place and Communities"),
+        ),
+        actor=None,
+    )
+    assert list(council.services.order_by("slug").values_list("slug", "name")) == [
+        ("place-and-communities", "Place and Communities"),
+        ("resources", "Resources"),
+    ]

@@ -426,10 +426,10 @@ def test_load_demo_twice_duplicates_nothing(shipped):
     users = get_user_model().objects.count()
     before = _counts()
     call_command("load_demo", verbosity=0, sample_cases=False)
-    assert get_user_model().objects.count() == users == 21 + len(COMMITTEE_LOGINS)
+    assert get_user_model().objects.count() == users == 39 + len(COMMITTEE_LOGINS)
     assert set(Group.objects.values_list("name", flat=True)) == set(UserGroup.ALL)
     assert _counts() == before
-    assert Person.objects.filter(user__isnull=False).count() == 20 + len(COMMITTEE_LOGINS)
+    assert Person.objects.filter(user__isnull=False).count() == 38 + len(COMMITTEE_LOGINS)
 
 
 # -- sample cases ---------------------------------------------------------------------------------
@@ -459,3 +459,33 @@ def test_sample_cases_are_realistic_and_never_duplicated(shipped):
 
     call_command("load_demo", verbosity=0)
     assert Case.objects.count() == len(cases)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "person_key", "role", "service"),
+    [
+        # api-contract.md: `S-R` for one holder, `S-R-<service slug>` for the others.
+        ("maldon-leader", "cllr-margaret-ashdown", "leader", None),
+        ("maldon-head-of-paid-service", "helen-marchbank", "head_of_paid_service", None),
+        ("maldon-director", "nadia-petrova", "director", "resources"),
+        ("maldon-director-service-delivery", "owen-treharne", "director", "service-delivery"),
+        ("hounslow-chief-officer", "claire-whitfield", "chief_officer", "finance-and-resources"),
+        ("hounslow-chief-officer-place", "marcus-adeyemi", "chief_officer", "place"),
+        ("hounslow-director", "david-lindqvist", "director", "housing"),
+        ("lancaster-service-head", "gemma-thorpe", "service_head", None),
+        ("lancaster-service-head-planning-and-place", "rahul-chauhan", "service_head", None),
+    ],
+)
+def test_every_decision_maker_has_a_demo_login(shipped, username, person_key, role, service):
+    """Issue #20: each Director / Service Head / Chief Officer in a route, the Leader and the
+    Head of Paid Service can walk their journey in the browser under their own login."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=username)
+    assert user.check_password("protocol-demo-2026")
+    assert user.person.key == person_key
+    held = user.person.role_assignments.filter(role=role)
+    assert held.exists()
+    if service:
+        assert held.filter(service__slug=service).exists()

@@ -117,6 +117,8 @@ def officer_raises_a_concern(tab: Journey, *, shots: str = "officer") -> str:
     tab.choose("Officer's concern about a member").press("Continue")
     select_person(tab, 1)
     tab.press("Continue")
+    if tab.heading() == "Which service does it concern?":  # issue #20: the officer's own
+        tab.press("Continue")
     tab.main.locator("textarea").fill(OFFICER_CONCERN)
     tab.press("Continue")
     tab.shot(f"{shots}-1-check-answers")

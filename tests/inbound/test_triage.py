@@ -179,3 +179,27 @@ def test_the_clerk_rejects_an_email_with_a_reason(client, world, waiting):
     assert waiting.status == InboundStatus.REJECTED
     assert waiting.rejection_reason == "Spam."
     assert "Rejected" in text(client.get(QUEUE))
+
+
+def test_triage_names_the_service_a_case_belongs_to(client, world, waiting):
+    """Issue #20: in email triage too, the clerk can say which service the matter concerns;
+    its head handles a Director / Service Head rung ("the relevant Service Head", Lancaster
+    13.1), not the head of the officer's own service."""
+    client.force_login(world.user("clerk"))
+    page = text(client.get(detail(waiting)))
+    assert "Which service does it concern? (optional)" in page
+    response = client.post(
+        detail(waiting),
+        {
+            "action": "open",
+            "case_type": "member_concern_about_officer",
+            "raised_by": world["councillor"].pk,
+            "about": world["officer"].pk,
+            "service": world.services["regulatory"].pk,
+            "summary": "About a licence.",
+        },
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.service == world.services["regulatory"]
+    assert case.handler == world["service_head"]

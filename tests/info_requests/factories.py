@@ -9,7 +9,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from contacts.models import Council, Person, Role, Tier
+from contacts.models import SERVICE_HEAD_ROLES, Council, Person, Role, Service, Tier
 from contacts.selectors import UserGroup
 from info_requests.fixtures_data import INFO_POLICIES
 from info_requests.models import InfoRequest, InformationPolicy
@@ -18,6 +18,8 @@ from tests.factories import (
     CouncillorFactory,
     OfficerFactory,
     RoleAssignmentFactory,
+    ServiceFactory,
+    ServiceMembershipFactory,
     user_for,
 )
 
@@ -34,6 +36,10 @@ class InformationPolicyFactory(factory.django.DjangoModelFactory):
     protocol_reference = "Lancaster 8.1-8.10"
 
 
+# The decider heads their service from well before any request a test back-dates (retention).
+LONG_AGO = datetime.date(2010, 1, 1)
+
+
 @dataclass
 class Cast:
     council: Council
@@ -45,6 +51,7 @@ class Cast:
     clerk: Person
     officer: Person
     other_member: Person
+    service: Service | None = None  # the service the decider heads (issue #20)
 
     def user(self, who: str) -> Any:
         return getattr(self, who).user
@@ -79,7 +86,18 @@ def make_cast(slug: str = "lancaster", *, tier: str = Tier.DISTRICT, **policy: A
     user_for(mo, UserGroup.MONITORING_OFFICER)
     policy_obj = InformationPolicyFactory(council=council, **values)
     decider = OfficerFactory(council=council, name="Dana Decider", job_title="Head of Service")
-    RoleAssignmentFactory(person=decider, council=council, role=policy_obj.decider_role)
+    service = None
+    if policy_obj.decider_role in SERVICE_HEAD_ROLES:
+        # Lancaster 8.6 "the relevant Service Head": the head of the service holding it.
+        service = ServiceFactory(council=council, name="Planning and Place")
+        ServiceMembershipFactory(person=decider, service=service, starts_on=LONG_AGO)
+    RoleAssignmentFactory(
+        person=decider,
+        council=council,
+        role=policy_obj.decider_role,
+        service=service,
+        starts_on=LONG_AGO if service else datetime.date(2020, 1, 1),
+    )
     user_for(decider, UserGroup.OFFICER)
     hops = OfficerFactory(council=council, name="Harper Chief", job_title="Chief Executive")
     RoleAssignmentFactory(person=hops, council=council, role=Role.HEAD_OF_PAID_SERVICE)
@@ -103,6 +121,7 @@ def make_cast(slug: str = "lancaster", *, tier: str = Tier.DISTRICT, **policy: A
         clerk=clerk,
         officer=officer,
         other_member=other_member,
+        service=service,
     )
 
 
@@ -119,6 +138,7 @@ def make_request(cast: Cast, **kwargs: Any) -> InfoRequest:
         "description": "The background papers to the car parks report",
         "received_at": received(),
         "actor": cast.member.user,
+        "service": cast.service,
     }
     values.update(kwargs)
     return services.create_info_request(**values)

@@ -11,7 +11,13 @@ from cases.models import CaseType
 from cases.services import open_case
 from contacts.models import Role
 from registers import selectors, services
-from tests.factories import OfficerFactory, RoleAssignmentFactory, make_variant
+from tests.factories import (
+    OfficerFactory,
+    RoleAssignmentFactory,
+    ServiceFactory,
+    ServiceMembershipFactory,
+    make_variant,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +49,16 @@ def _open(world):
 def test_a_declared_relationship_changes_who_open_case_assigns(
     world, handler_role, related_to, expected
 ):
+    # Issue #20: both Directors head the service of the officer the case is about.
+    place = ServiceFactory(council=world.council, name="Place")
+    ServiceMembershipFactory(person=world.person("officer2"), service=place)
     for key in ("director_one", "director_two"):
         person = OfficerFactory(council=world.council, name=key, job_title="Director")
         RoleAssignmentFactory(
             person=person,
             council=world.council,
             role=Role.DIRECTOR,
+            service=place,
             starts_on=datetime.date(2020, 1, 1 if key == "director_one" else 2),
         )
         world.people[key] = person

@@ -320,6 +320,7 @@ def _provided(cast, *, years_ago: float) -> InfoRequest:
             description="Background papers to the car parks report",
             received_at=timezone.now(),
             actor=cast.user("member"),
+            service=cast.service,
             reasons="Councillor's divorce makes it urgent.",
             items=["The car parks consultants' report"],
         )
@@ -342,6 +343,7 @@ def _refused(cast, *, years_ago: float) -> InfoRequest:
             description="Minutes naming the car parks contractor",
             received_at=timezone.now(),
             actor=cast.user("member"),
+            service=cast.service,
         )
         r = info_services.consider_member_rights(info_request=r, actor=cast.user("decider"))
         r = info_services.refuse_access(

@@ -17,8 +17,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from contacts.models import Council, Person, Role
-from contacts.selectors import UserGroup, role_holder, role_holders
+from contacts.models import Council, Person, Role, RoleAssignment
+from contacts.selectors import UserGroup, held_on, role_holder, role_holders
 
 # The contract's demo password (api-contract.md). Demo only: production has no such accounts.
 DEMO_PASSWORD = "protocol-demo-2026"  # noqa: S105
@@ -33,6 +33,66 @@ DEMO_PEOPLE: dict[str, dict[str, str]] = {
 }
 # Councils with their own MO get `S-mo`; the lenders' MOs serve Halstead and West Lavington.
 MO_LOGINS = ("maldon", "hounslow", "lancaster", "braintree", "wiltshire")
+
+# Issue #20: roles whose holders get a decision-maker login `S-R` (api-contract.md) when a route
+# or an information policy names them, besides the Leader and the Head of Paid Service. The MO
+# and the clerks have their logins already; committee members' are issue #20b's.
+DECIDER_LOGIN_SKIP = {
+    Role.MONITORING_OFFICER,
+    Role.DEPUTY_MONITORING_OFFICER,
+    Role.CLERK,
+    Role.CASE_ADMINISTRATOR,
+    Role.STANDARDS_COMMITTEE_MEMBER,
+    Role.PERSONNEL_COMMITTEE_MEMBER,
+}
+
+
+def decider_holdings(council: Council) -> list[tuple[str, list[tuple[Person, Any]]]]:
+    """The roles that decide something in `council`'s published routes or information policy
+    (a rung's handler, a subject rule's, a role kept informed, the information decider), plus
+    the Leader and the Head of Paid Service; each with its holders today and the service each
+    heads (None for a role that heads no service), heads sorted by service."""
+    from cases.models import ProtocolVariant, VariantStatus
+    from cases.routing import ROLE_EQUIVALENTS
+    from info_requests.fixtures_data import INFO_POLICIES
+    from info_requests.models import InformationPolicy
+
+    roles: list[str] = [Role.LEADER, Role.HEAD_OF_PAID_SERVICE]
+    steps = [
+        step
+        for variant in ProtocolVariant.objects.filter(
+            council=council, status=VariantStatus.PUBLISHED
+        ).prefetch_related("steps")
+        for step in variant.steps.all()
+    ]
+    for step in steps:
+        wanted = [step.handler_role, *step.inform_roles]
+        wanted += [r["handler_role"] for r in step.subject_rules or []]
+        for role in wanted:
+            roles += list(ROLE_EQUIVALENTS.get(role, (role,)))
+    policy = InformationPolicy.objects.filter(council=council).first()
+    if policy is not None:
+        roles += [policy.decider_role, policy.need_to_know_role, policy.dispute_role]
+    elif council.slug in INFO_POLICIES:  # the demo loads the policies after the logins
+        shipped = INFO_POLICIES[council.slug]
+        roles += [shipped.get(k, "") for k in ("decider_role", "need_to_know_role", "dispute_role")]
+    result = []
+    for role in dict.fromkeys(r for r in roles if r and r not in DECIDER_LOGIN_SKIP):
+        today = timezone.localdate()
+        assignments = (
+            RoleAssignment.objects.filter(held_on(today), council=council, role=role)
+            .select_related("person__user", "service")
+            .order_by("service__slug", "starts_on", "pk")
+        )
+        holders: list[tuple[Person, Any]] = []
+        seen: set[int] = set()
+        for a in assignments:
+            if a.person_id not in seen and a.person.council_id == council.pk:
+                seen.add(a.person_id)
+                holders.append((a.person, a.service))
+        if holders:
+            result.append((role, holders))
+    return result
 
 
 @dataclass(frozen=True)
@@ -212,6 +272,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{council.name} has no Monitoring Officer.")
             self._login(f"{slug}-mo", mo, groups[UserGroup.MONITORING_OFFICER])
             names.append(f"{slug}-mo")
+        for slug in DEMO_PEOPLE:
+            names += [name for name, _ in self._decider_logins(self._council(slug), groups)]
         names += self._committee_logins(groups[UserGroup.COUNCILLOR])
         return names
 
@@ -255,6 +317,30 @@ class Command(BaseCommand):
                 self._login(username, person, group)
                 names.append(username)
         return names
+
+    def _decider_logins(
+        self, council: Council, groups: dict[str, Group]
+    ) -> list[tuple[str, Person]]:
+        """`S-R` for each role R that decides something in the council's routes (api-contract
+        .md), and `S-R-<service>` where several people hold R heading different services.
+
+        A person has one login (`Person.user`): someone who already has one (the MO, a clerk,
+        or an earlier role) keeps it and is not given a second."""
+        made: list[tuple[str, Person]] = []
+        for role, holders in decider_holdings(council):
+            key = role.replace("_", "-")
+            for i, (person, service) in enumerate(holders):
+                name = f"{council.slug}-{key}"
+                if i > 0 and service is not None:
+                    name += f"-{service.slug}"
+                elif i > 0:
+                    continue
+                if person.user is not None and person.user.username != name:
+                    continue
+                group = UserGroup.COUNCILLOR if person.is_councillor else UserGroup.OFFICER
+                self._login(name, person, groups[group])
+                made.append((name, person))
+        return made
 
     @staticmethod
     def _council(slug: str) -> Council:
