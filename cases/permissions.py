@@ -7,6 +7,10 @@
   route lets parties escalate (`ProtocolVariant.parties_may_escalate`).
 - Parties add shared notes only: they never see, so never write, internal notes.
 - Only a clerk or the Monitoring Officer reopens a closed case.
+- Where the step says the subject responds (Maldon 2.2: the officer concerned answers a member's
+  concern within seven days, and acknowledges an emailed one within three working days), the
+  person the case is about may acknowledge and respond too.
+- People the route keeps informed read the case and do nothing else (`cases.selectors`).
 - A party is a party first: the clerk who raised a grievance (West Lavington 4.1) does not
   administer their own case (Maldon 6.2's spirit: nobody judges their own dispute).
 """
@@ -22,7 +26,7 @@ from django.contrib.auth.models import User as AuthUser
 from contacts.models import Council, Person
 from contacts.selectors import administered_council_ids, person_for
 
-from .models import Case
+from .models import Case, VariantStep
 
 User = AuthUser | AnonymousUser
 
@@ -62,6 +66,7 @@ class Standing:
     is_raiser: bool
     is_subject: bool
     parties_may_escalate: bool
+    subject_responds: bool = False
 
     @property
     def is_party(self) -> bool:
@@ -80,7 +85,18 @@ def standing(user: User, case: Case, *, admin_ids: set[int] | None = None) -> St
         is_raiser=person_id is not None and case.raised_by_id == person_id,
         is_subject=person_id is not None and case.about_id == person_id,
         parties_may_escalate=case.variant.parties_may_escalate,
+        subject_responds=_subject_responds(case),
     )
+
+
+def _subject_responds(case: Case) -> bool:
+    try:
+        return case.current_step.subject_responds
+    except VariantStep.DoesNotExist:
+        return False
+
+
+SUBJECT_RESPONDER_ACTIONS = frozenset({Action.ACKNOWLEDGE, Action.RESPOND})
 
 
 def allowed(s: Standing, action: str) -> bool:
@@ -94,6 +110,8 @@ def allowed(s: Standing, action: str) -> bool:
             return s.is_raiser
         if action == Action.ESCALATE:
             return s.is_raiser and s.parties_may_escalate
+        if action in SUBJECT_RESPONDER_ACTIONS:
+            return s.is_subject and s.subject_responds
         return False
     if s.administers:
         return True

@@ -8,6 +8,8 @@ the case page, the API and search all start from it, so they cannot disagree.
 | a party (raised_by / about)                      | their case, without internal notes    |
 | a current or past handler                        | that case                             |
 | an explicit guardian grant (e.g. Standards Committee member) | that case                 |
+| someone a step keeps informed (`KeptInformed`)   | that case, read-only, in the variant's |
+|                                                  | `informed_view` (full or party view)   |
 | superuser                                        | everything                            |
 | anyone else                                      | 404                                   |
 """
@@ -45,6 +47,8 @@ from .models import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     EventAction,
+    InformedView,
+    KeptInformed,
     Note,
     NoteVisibility,
     VariantStep,
@@ -82,8 +86,9 @@ def _served_council_ids(uid: int) -> QuerySet[Any, Any]:
     ).values("pk")
 
 
-def _visibility(uid: int) -> Q:
-    """The visibility rule as one `Q` of subqueries: evaluated by PostgreSQL in one statement."""
+def _acting_visibility(uid: int) -> Q:
+    """Who sees a case because of who they are to it, kept-informed readers apart: the
+    visibility rule as one `Q` of subqueries, evaluated by PostgreSQL in one statement."""
     person_id = _person_id(uid)
     own_council = Subquery(Person.objects.filter(user_id=uid).values("council_id")[:1])
     administers = Q(_in_group(uid, UserGroup.CLERK, UserGroup.COUNCIL_ADMIN)) & Q(
@@ -108,6 +113,23 @@ def _visibility(uid: int) -> Q:
         )
     )
     return administers | serves_as_mo | party | Q(handler_id=person_id) | Q(handled) | Q(granted)
+
+
+def _kept_informed(uid: int) -> Exists:
+    return Exists(KeptInformed.objects.filter(case_id=OuterRef("pk"), person__user_id=uid))
+
+
+def _visibility(uid: int) -> Q:
+    """Everyone above, and the people the route keeps informed (issue #20: an email's link
+    opens for each person it is sent to)."""
+    return _acting_visibility(uid) | Q(_kept_informed(uid))
+
+
+def informed_cases_for(user: User) -> QuerySet[Case]:
+    """The cases `user` is kept informed of ("Cases I am kept informed of"); all visible."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    return Case.objects.filter(_kept_informed(user.pk))
 
 
 def visible_cases_for(user: User) -> QuerySet[Case]:
@@ -156,7 +178,18 @@ def case_access(user: User, case: Case) -> Access | None:
         person = getattr(user, "person", None)
         if person is not None and person.pk in (case.raised_by_id, case.about_id):
             return Access.PARTY
+        if case.variant.informed_view == InformedView.PARTY and only_kept_informed(user, case):
+            return Access.PARTY
     return Access.FULL
+
+
+def only_kept_informed(user: User, case: Case) -> bool:
+    """Whether `user` sees `case` only because its route keeps them informed (read-only)."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    if not KeptInformed.objects.filter(case_id=case.pk, person__user_id=user.pk).exists():
+        return False
+    return not Case.objects.filter(_acting_visibility(user.pk), pk=case.pk).exists()
 
 
 def visible_notes(user: User, case: Case, *, access: Access | None = None) -> QuerySet[Note]:

@@ -54,6 +54,7 @@ from .models import (
     Channel,
     ClockKind,
     EventAction,
+    KeptInformed,
     Note,
     NoteVisibility,
     ProtocolVariant,
@@ -152,6 +153,47 @@ def route_handler(case: Case, step: VariantStep) -> routing.Decision:
         related_ids=related_person_ids(parties),
         subject_id=case.about_id,
     )
+
+
+# Roles that name one head of the officer's service ("their Director"): the person routing would
+# choose for a rung of that role is the one kept informed, not every holder of it.
+HEAD_ROLES = frozenset({"chief_officer", "director", "service_head"})
+
+
+def kept_informed_people(case: Case, step: VariantStep) -> list[tuple[Person, str]]:
+    """Who `step` of `case` keeps informed, as (person, role), never a party to the case.
+
+    Every holder of each inform role (deputies included), except for the service-head roles,
+    which route like a handler would ("their Director", Maldon 4.2)."""
+    parties = {case.raised_by_id, case.about_id}
+    chosen: dict[int, tuple[Person, str]] = {}
+    for role in step.inform_roles or []:
+        if role in HEAD_ROLES:
+            probe = VariantStep(
+                variant=case.variant, position=step.position, state=step.state, handler_role=role
+            )
+            decision = route_handler(case, probe)
+            people = (
+                [] if decision.person_id is None else [Person.objects.get(pk=decision.person_id)]
+            )
+        else:
+            people = [h.person for h in role_holders(council=case.council, role=role)]
+        for person in people:
+            if person.pk in parties or person.anonymised_at is not None:
+                continue
+            chosen.setdefault(person.pk, (person, role))
+    return list(chosen.values())
+
+
+def _keep_informed(case: Case, step: VariantStep, *, at: datetime.datetime) -> None:
+    """Record who `step` keeps informed: they may read the case from now on (read-only)."""
+    for person, role in kept_informed_people(case, step):
+        KeptInformed.objects.get_or_create(
+            case=case,
+            person=person,
+            step_position=step.position,
+            defaults={"role": role, "since": at},
+        )
 
 
 def _assign(
@@ -334,6 +376,7 @@ def _create_case(
     decision = route_handler(case, first)
     _assign(case, person_id=decision.person_id, reason=decision.reason, actor=None, at=now)
     case.save(update_fields=["handler", "handler_reason", "updated_at"])
+    _keep_informed(case, first, at=now)
     # Clocks count from receipt (Maldon 2.2: "within seven days" of the concern being raised).
     start_step_clocks(case=case, step=first, started_at=received_at)
     _notify(case, opened)
@@ -379,6 +422,7 @@ def escalate_case(
         at=now,
     )
     _assign(current, person_id=decision.person_id, reason=decision.reason, actor=None, at=now)
+    _keep_informed(current, step, at=now)
     # The earlier rung's clocks stop; the new rung starts its own.
     stop_open_clocks(case=current, at=now)
     start_step_clocks(case=current, step=step, started_at=now)
@@ -769,17 +813,28 @@ NOTIFY_PARTIES = {
 }
 
 
+NOTIFY_SUBJECT_WHO_RESPONDS = {EventAction.OPENED, EventAction.ESCALATED, EventAction.ASSIGNED}
+
+
 def _recipients(case: Case, step: VariantStep, event: CaseEvent) -> dict[str, str]:
     """Email address -> why they hear about `event`."""
     recipients: dict[str, str] = {}
     if case.handler is not None and case.handler.email:
         recipients[case.handler.email] = "handler"
-    for role in step.inform_roles or []:
-        for holding in role_holders(council=case.council, role=role):
-            if holding.person.pk in (case.raised_by_id, case.about_id):
-                continue
-            if holding.person.email:
-                recipients.setdefault(holding.person.email, role)
+    # Maldon 2.2: the officer concerned answers the informal stage, so is told when it opens.
+    if (
+        step.subject_responds
+        and event.action in NOTIFY_SUBJECT_WHO_RESPONDS
+        and case.about.email
+        and case.about.anonymised_at is None
+    ):
+        recipients.setdefault(case.about.email, "subject")
+    # Exactly the people recorded as kept informed of this step, so each can open the link.
+    for row in KeptInformed.objects.filter(case=case, step_position=step.position).select_related(
+        "person"
+    ):
+        if row.person.email and row.person.anonymised_at is None:
+            recipients.setdefault(row.person.email, row.role)
     if event.action in NOTIFY_PARTIES:
         for party in (case.raised_by, case.about):
             if party.email:
@@ -810,6 +865,9 @@ def send_case_notification(*, case_id: int, event_id: int) -> int:
     ).exists():
         return 0
     step = case.current_step
+    # A case opened before kept-informed rows existed, or a role that changed hands since the
+    # step began: whoever the step keeps informed now is recorded before being emailed.
+    _keep_informed(case, step, at=timezone.now())
     recipients = _recipients(case, step, event)
     link = f"{settings.SITE_URL.rstrip('/')}/cases/{case.reference}/"
     subject = f"{case.reference}: {event.get_action_display()}"

@@ -7,6 +7,8 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.new_case_start, name="new"),
+    # Before "<reference>/": a reference never reads "kept-informed".
+    path("kept-informed/", views.kept_informed_list, name="kept_informed"),
     path("new/check/", views.new_case_check, name="new_check"),
     path("new/<slug:step>/", views.new_case_step, name="new_step"),
     path("<str:reference>/", views.case_detail, name="detail"),

@@ -77,6 +77,7 @@ class VariantDetailsForm(forms.ModelForm):
             "parties_may_escalate",
             "auto_acknowledge",
             "informal_wording_check",
+            "informed_view",
         ]
         labels = {
             "title": "Title of the route",
@@ -84,6 +85,10 @@ class VariantDetailsForm(forms.ModelForm):
             "parties_may_escalate": "The person who raised a case may escalate it themself",
             "auto_acknowledge": "Send the emailed-concern acknowledgement automatically",
             "informal_wording_check": "Warn when informal notes use words like “investigation”",
+            "informed_view": "What the people a step keeps informed can read",
+        }
+        help_texts = {
+            "informed_view": "They can open the case from the email they get, read-only.",
         }
         error_messages = {"title": {"required": "Enter a title for the route"}}
 
@@ -113,6 +118,12 @@ class StepForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Who is kept informed",
         help_text="Select all that apply.",
+    )
+    subject_responds = forms.BooleanField(
+        required=False,
+        label="The officer the case is about answers this step",
+        help_text="For example Maldon 2.2: the officer concerned is told when the case opens and "
+        "acknowledges and responds to the member; the handler assists.",
     )
     protocol_reference = forms.CharField(
         max_length=100,

@@ -44,6 +44,7 @@ from .models import (
     ClockKind,
     ClockRule,
     ClockUnit,
+    InformedView,
     ProtocolVariant,
     VariantEvent,
     VariantEventAction,
@@ -305,6 +306,7 @@ def _copy_steps(source: ProtocolVariant, target: ProtocolVariant) -> int:
             inform_roles=list(step.inform_roles),
             protocol_reference=step.protocol_reference,
             guidance=step.guidance,
+            subject_responds=step.subject_responds,
         )
         ClockRule.objects.bulk_create(
             ClockRule(
@@ -363,6 +365,7 @@ def start_draft(
         parties_may_escalate=source.parties_may_escalate if source else True,
         auto_acknowledge=source.auto_acknowledge if source else False,
         informal_wording_check=source.informal_wording_check if source else False,
+        informed_view=source.informed_view if source else InformedView.PARTY,
     )
     copied = _copy_steps(source, draft) if source is not None else 0
     if source is None:
@@ -397,6 +400,7 @@ DETAIL_FIELDS = (
     "parties_may_escalate",
     "auto_acknowledge",
     "informal_wording_check",
+    "informed_view",
 )
 
 
@@ -425,7 +429,18 @@ def _edited(variant: ProtocolVariant, actor: User | None, summary: str) -> None:
     )
 
 
-STEP_FIELDS = ("state", "label", "handler_role", "inform_roles", "protocol_reference", "guidance")
+STEP_FIELDS = (
+    "state",
+    "label",
+    "handler_role",
+    "inform_roles",
+    "subject_responds",
+    "protocol_reference",
+    "guidance",
+)
+
+
+STEP_DEFAULTS: dict[str, Any] = {"inform_roles": [], "subject_responds": False}
 
 
 def _check_step(variant: ProtocolVariant, data: Mapping[str, Any], *, exclude: int | None) -> None:
@@ -453,7 +468,7 @@ def add_step(
     position = (variant.steps.aggregate(p=Max("position"))["p"] or 0) + 1
     step = VariantStep(variant=variant, position=position)
     for name in STEP_FIELDS:
-        setattr(step, name, data.get(name, "" if name != "inform_roles" else []))
+        setattr(step, name, data.get(name, STEP_DEFAULTS.get(name, "")))
     step.inform_roles = sorted(set(step.inform_roles or []), key=Role.values.index)
     step.full_clean(exclude=["variant"], validate_constraints=False)
     step.save()
@@ -673,6 +688,7 @@ def _step_data(step: VariantStep) -> dict[str, Any]:
         "inform_roles": list(step.inform_roles or []),
         "protocol_reference": step.protocol_reference,
         "guidance": step.guidance,
+        "subject_responds": step.subject_responds,
         "clocks": {
             c.kind: {
                 "kind": c.kind,
@@ -731,6 +747,7 @@ def _step_fields(step: Mapping[str, Any]) -> dict[str, str]:
         "Label": step["label"],
         "Handled by": _label(Role, step["handler_role"]),
         "Kept informed": _roles_text(step["inform_roles"]),
+        "The officer concerned answers": "Yes" if step.get("subject_responds") else "No",
         "Protocol reference": step.get("protocol_reference") or "None",
         "Guidance": step.get("guidance") or "None",
     }

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from contacts.models import Council, Person
+from contacts.models import Council, Person, Role
 from contacts.selectors import (
     UserGroup,
     administered_council_ids,
@@ -51,6 +51,7 @@ from .models import (
     CaseType,
     Channel,
     ClockKind,
+    KeptInformed,
     NoteVisibility,
     ProtocolVariant,
     VariantStatus,
@@ -206,6 +207,31 @@ def case_list(request: HttpRequest) -> HttpResponse:
             # Anyone linked to a councillor or officer can raise a case of their own.
             "may_open": person is not None or request.user.is_superuser,
         },
+    )
+
+
+@login_required
+def kept_informed_list(request: HttpRequest) -> HttpResponse:
+    """ "Cases I am kept informed of": the cases a step of the council's route keeps the user
+    informed of (Maldon 4.3, Hounslow 11.2), with the role and step that did, read-only."""
+    person = person_for(request.user)
+    rows = (
+        KeptInformed.objects.filter(case__in=selectors.informed_cases_for(request.user))
+        .filter(person__user_id=request.user.pk)
+        .select_related("case__council", "case__handler", "case__variant")
+        .order_by("-case__received_at", "-case_id", "step_position")
+    )
+    cases: dict[int, dict[str, Any]] = {}
+    for row in rows[:500]:
+        entry = cases.setdefault(row.case_id, {"case": row.case, "as": [], "since": row.since})
+        label = Role(row.role).label if row.role in Role.values else row.role
+        if label not in entry["as"]:
+            entry["as"].append(label)
+        entry["since"] = min(entry["since"], row.since)
+    return render(
+        request,
+        "cases/kept_informed.html",
+        {"rows": list(cases.values()), "has_person": person is not None},
     )
 
 
@@ -639,7 +665,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     access = selectors.case_access(request.user, case)
     notes = selectors.visible_notes(request.user, case, access=access)
     admin_ids = administered_council_ids(request.user)  # asked once, used by every check
-    return {
+    context: dict[str, Any] = {
         "case": case,
         "stage": _stage_label(case),
         # Parties are not told why a handler was chosen: it can name a declared relationship.
@@ -663,7 +689,15 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "can_assign_handler": services.can_assign_handler(
             case=case, user=request.user, admin_ids=admin_ids
         ),
+        "access": access,
     }
+    # Asked only of someone who can do nothing here: no extra query for those who act.
+    context["kept_informed_only"] = (
+        not context["transitions"]
+        and context["note_form"] is None
+        and selectors.only_kept_informed(request.user, case)
+    )
+    return context
 
 
 def _load_case(request: HttpRequest, reference: str) -> Case:

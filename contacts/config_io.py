@@ -35,6 +35,7 @@ from cases.models import (
     ClockKind,
     ClockRule,
     ClockUnit,
+    InformedView,
     ProtocolVariant,
     VariantStatus,
     VariantStep,
@@ -96,7 +97,7 @@ STEP_SCHEMA = _obj(
         "protocol_reference": _OPTIONAL_TEXT,
         "clocks": {"type": "array", "items": CLOCK_SCHEMA},
     },
-    {"guidance": _OPTIONAL_TEXT},
+    {"guidance": _OPTIONAL_TEXT, "subject_responds": {"type": "boolean"}},
 )
 
 VARIANT_SCHEMA = _obj(
@@ -111,7 +112,8 @@ VARIANT_SCHEMA = _obj(
         "informal_wording_check": {"type": "boolean"},
         # A ladder with no rung has no end: at least one step.
         "steps": {"type": "array", "items": STEP_SCHEMA, "minItems": 1},
-    }
+    },
+    {"informed_view": {"type": "string", "enum": list(InformedView.values)}},
 )
 
 SCHEMA: dict[str, Any] = {
@@ -551,6 +553,9 @@ def _import_variant_row(
         "informal_wording_check",
     ):
         setattr(variant, field, row[field])
+    # Optional in a file (older files lack it): the people a route keeps informed see the
+    # parties' view unless the file says otherwise.
+    variant.informed_view = row.get("informed_view", InformedView.PARTY)
     return variant if _save(variant, path, errors) else None
 
 
@@ -584,6 +589,7 @@ def _replace_steps(
             inform_roles=list(step_row["inform_roles"]),
             protocol_reference=step_row["protocol_reference"],
             guidance=step_row.get("guidance", ""),
+            subject_responds=step_row.get("subject_responds", False),
         )
         if not _save(step, f"{path}.steps[{s}]", errors):
             continue
@@ -675,6 +681,8 @@ def _normalise_step(row: Mapping[str, Any]) -> dict[str, Any]:
     }
     if row.get("guidance"):
         step["guidance"] = row["guidance"]
+    if row.get("subject_responds"):
+        step["subject_responds"] = True
     clocks = []
     for clock_row in sorted(row["clocks"], key=lambda c: c["kind"]):
         clock = {k: clock_row[k] for k in ("kind", "length", "unit", "calendar")}
@@ -696,6 +704,7 @@ def _export_step(step: VariantStep) -> dict[str, Any]:
             "inform_roles": step.inform_roles,
             "protocol_reference": step.protocol_reference,
             "guidance": step.guidance,
+            "subject_responds": step.subject_responds,
             "clocks": [
                 {
                     "kind": c.kind,
@@ -790,6 +799,7 @@ def export_council(council: Council) -> dict[str, Any]:
                 "parties_may_escalate": v.parties_may_escalate,
                 "auto_acknowledge": v.auto_acknowledge,
                 "informal_wording_check": v.informal_wording_check,
+                "informed_view": v.informed_view,
                 "steps": [_export_step(s) for s in v.ordered_steps()],
             }
             for v in variants

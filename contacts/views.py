@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from .forms import SignInForm
-from .models import Council, PersonKind, Role
+from .models import Council, Person, PersonKind, Role
 from .selectors import (
     UserGroup,
     current_roles,
@@ -150,6 +150,19 @@ def _sections_for(request: HttpRequest, groups: set[str]) -> list[RoleSection]:
                 ],
             )
         )
+    if person is not None and _kept_informed_of_any(person):
+        sections.append(
+            RoleSection(
+                "Kept informed",
+                [
+                    Action(
+                        "Cases I am kept informed of",
+                        "/cases/kept-informed/",
+                        "Cases your council's protocol keeps you informed of: you can read them.",
+                    )
+                ],
+            )
+        )
     if user.is_superuser:
         sections.append(
             RoleSection(
@@ -166,6 +179,12 @@ def _sections_for(request: HttpRequest, groups: set[str]) -> list[RoleSection]:
             )
         )
     return sections
+
+
+def _kept_informed_of_any(person: Person) -> bool:
+    from cases.models import KeptInformed  # cases depends on contacts, not the reverse
+
+    return KeptInformed.objects.filter(person=person).exists()
 
 
 @login_required
