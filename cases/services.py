@@ -185,7 +185,7 @@ def kept_informed_people(case: Case, step: VariantStep) -> list[tuple[Person, st
     return list(chosen.values())
 
 
-def _keep_informed(case: Case, step: VariantStep, *, at: datetime.datetime) -> None:
+def keep_informed(case: Case, step: VariantStep, *, at: datetime.datetime) -> None:
     """Record who `step` keeps informed: they may read the case from now on (read-only)."""
     for person, role in kept_informed_people(case, step):
         KeptInformed.objects.get_or_create(
@@ -376,7 +376,7 @@ def _create_case(
     decision = route_handler(case, first)
     _assign(case, person_id=decision.person_id, reason=decision.reason, actor=None, at=now)
     case.save(update_fields=["handler", "handler_reason", "updated_at"])
-    _keep_informed(case, first, at=now)
+    keep_informed(case, first, at=now)
     # Clocks count from receipt (Maldon 2.2: "within seven days" of the concern being raised).
     start_step_clocks(case=case, step=first, started_at=received_at)
     _notify(case, opened)
@@ -422,7 +422,7 @@ def escalate_case(
         at=now,
     )
     _assign(current, person_id=decision.person_id, reason=decision.reason, actor=None, at=now)
-    _keep_informed(current, step, at=now)
+    keep_informed(current, step, at=now)
     # The earlier rung's clocks stop; the new rung starts its own.
     stop_open_clocks(case=current, at=now)
     start_step_clocks(case=current, step=step, started_at=now)
@@ -867,7 +867,7 @@ def send_case_notification(*, case_id: int, event_id: int) -> int:
     step = case.current_step
     # A case opened before kept-informed rows existed, or a role that changed hands since the
     # step began: whoever the step keeps informed now is recorded before being emailed.
-    _keep_informed(case, step, at=timezone.now())
+    keep_informed(case, step, at=timezone.now())
     recipients = _recipients(case, step, event)
     link = f"{settings.SITE_URL.rstrip('/')}/cases/{case.reference}/"
     subject = f"{case.reference}: {event.get_action_display()}"
