@@ -152,6 +152,12 @@ class VariantStep(models.Model):
     inform_roles = models.JSONField(
         default=list, blank=True, help_text="Roles always kept informed at this step."
     )
+    participant_roles = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Roles the people answering this step may bring in to help, who then read the "
+        "case (Maldon 2.1: the Leader of the Council / Opposition Leader where necessary).",
+    )
     subject_responds = models.BooleanField(
         default=False,
         help_text="Maldon 2.2: the officer the case is about is told when it opens and may "

@@ -9,7 +9,8 @@
 - Only a clerk or the Monitoring Officer reopens a closed case.
 - Where the step says the subject responds (Maldon 2.2: the officer concerned answers a member's
   concern within seven days, and acknowledges an emailed one within three working days), the
-  person the case is about may acknowledge and respond too.
+  person the case is about may acknowledge and respond too, and bring in the step's optional
+  participants (Maldon 2.1), as the handler may.
 - People the route keeps informed read the case and do nothing else (`cases.selectors`).
 - A party is a party first: the clerk who raised a grievance (West Lavington 4.1) does not
   administer their own case (Maldon 6.2's spirit: nobody judges their own dispute).
@@ -42,6 +43,7 @@ class Action(StrEnum):
     ADD_INTERNAL_NOTE = "add_internal_note"
     ADD_SHARED_NOTE = "add_shared_note"
     GRANT_ACCESS = "grant_access"
+    BRING_IN = "bring_in"
 
 
 HANDLER_ACTIONS = frozenset(
@@ -52,6 +54,7 @@ HANDLER_ACTIONS = frozenset(
         Action.RESOLVE,
         Action.ADD_INTERNAL_NOTE,
         Action.ADD_SHARED_NOTE,
+        Action.BRING_IN,
     }
 )
 
@@ -96,7 +99,7 @@ def _subject_responds(case: Case) -> bool:
         return False
 
 
-SUBJECT_RESPONDER_ACTIONS = frozenset({Action.ACKNOWLEDGE, Action.RESPOND})
+SUBJECT_RESPONDER_ACTIONS = frozenset({Action.ACKNOWLEDGE, Action.RESPOND, Action.BRING_IN})
 
 
 def allowed(s: Standing, action: str) -> bool:

@@ -730,6 +730,64 @@ def add_note(
 
 
 # -- access -------------------------------------------------------------------------------------
+def participant_candidates(case: Case) -> list[tuple[Person, str]]:
+    """Who may be brought in to help at the case's current step (its `participant_roles`, e.g.
+    Maldon 2.1 the Leader of the Council / Opposition Leader), as (person, role): holders today,
+    never a party, nobody already reading the case as kept informed at this step."""
+    step = case.current_step
+    parties = {case.raised_by_id, case.about_id}
+    already = set(
+        KeptInformed.objects.filter(case=case, step_position=step.position).values_list(
+            "person_id", flat=True
+        )
+    )
+    chosen: dict[int, tuple[Person, str]] = {}
+    for role in step.participant_roles or []:
+        for holding in role_holders(council=case.council, role=role):
+            p = holding.person
+            if p.pk in parties or p.pk in already or p.pk == case.handler_id:
+                continue
+            if p.anonymised_at is None:
+                chosen.setdefault(p.pk, (p, role))
+    return list(chosen.values())
+
+
+@transaction.atomic
+def bring_in_participant(*, case: Case, actor: User | None, person: Person) -> Case:
+    """Maldon 2.1: resolve informally "where necessary, with the assistance of a Director and
+    the Leader of the Council / Opposition Leader". The handler or the officer concerned brings
+    in a holder of one of the step's participant roles, who then reads the case and is told."""
+    current = _lock(case, check_state=False)
+    _check(actor, Action.BRING_IN, current)
+    _ensure_open(current, "changed")
+    step = current.current_step
+    if not step.participant_roles:
+        raise ActionNotAllowed(f"Nobody is brought in to help at this stage: {step.label}.")
+    offered = {p.pk: role for p, role in participant_candidates(current)}
+    if person.pk not in offered:
+        titles = ", ".join(routing.ROLE_TITLES.get(r, r) for r in step.participant_roles)
+        raise ValidationError(
+            {"person": f"{person.name} cannot be brought in here: choose the {titles}."}
+        )
+    now = timezone.now()
+    role = offered[person.pk]
+    KeptInformed.objects.create(
+        case=current, person=person, role=role, step_position=step.position, since=now
+    )
+    title = routing.ROLE_TITLES.get(role, role.replace("_", " "))
+    cite = f" ({step.protocol_reference})" if step.protocol_reference else ""
+    event = record_event(
+        case=current,
+        actor=actor,
+        action=EventAction.ACCESS_GRANTED,
+        reason=f"{person.name}, {title}, brought in to help{cite}.",
+        data={"person": person.pk, "role": role, "participant": True},
+        at=now,
+    )
+    _notify(current, event)
+    return current
+
+
 @transaction.atomic
 def grant_case_access(*, case: Case, actor: User | None, user: AuthUser) -> Case:
     """Give one more person sight of the case (e.g. a Standards Committee member)."""

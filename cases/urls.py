@@ -21,5 +21,6 @@ urlpatterns = [
     ),
     # Before the generic action path, which would take "handler" for an action and 404.
     path("<str:reference>/handler/", views.assign_handler, name="assign_handler"),
+    path("<str:reference>/bring-in/", views.bring_in, name="bring_in"),
     path("<str:reference>/<slug:action>/", views.case_action, name="action"),
 ]

@@ -119,6 +119,14 @@ class StepForm(forms.Form):
         label="Who is kept informed",
         help_text="Select all that apply.",
     )
+    participant_roles = forms.MultipleChoiceField(
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who may be brought in to help (optional)",
+        help_text="For example Maldon 2.1: the Leader of the Council / Opposition Leader, where "
+        "necessary. Whoever answers the step chooses; the person brought in reads the case.",
+    )
     subject_responds = forms.BooleanField(
         required=False,
         label="The officer the case is about answers this step",

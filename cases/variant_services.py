@@ -307,6 +307,7 @@ def _copy_steps(source: ProtocolVariant, target: ProtocolVariant) -> int:
             protocol_reference=step.protocol_reference,
             guidance=step.guidance,
             subject_responds=step.subject_responds,
+            participant_roles=list(step.participant_roles),
         )
         ClockRule.objects.bulk_create(
             ClockRule(
@@ -434,13 +435,18 @@ STEP_FIELDS = (
     "label",
     "handler_role",
     "inform_roles",
+    "participant_roles",
     "subject_responds",
     "protocol_reference",
     "guidance",
 )
 
 
-STEP_DEFAULTS: dict[str, Any] = {"inform_roles": [], "subject_responds": False}
+STEP_DEFAULTS: dict[str, Any] = {
+    "inform_roles": [],
+    "participant_roles": [],
+    "subject_responds": False,
+}
 
 
 def _check_step(variant: ProtocolVariant, data: Mapping[str, Any], *, exclude: int | None) -> None:
@@ -453,9 +459,10 @@ def _check_step(variant: ProtocolVariant, data: Mapping[str, Any], *, exclude: i
                 f"“{_label(State, data['state'])}”: each rung appears once in a ladder."
             }
         )
-    unknown = set(data.get("inform_roles") or []) - set(Role.values)
-    if unknown:
-        raise ValidationError({"inform_roles": f"Unknown roles: {', '.join(sorted(unknown))}."})
+    for name in ("inform_roles", "participant_roles"):
+        unknown = set(data.get(name) or []) - set(Role.values)
+        if unknown:
+            raise ValidationError({name: f"Unknown roles: {', '.join(sorted(unknown))}."})
 
 
 @transaction.atomic
@@ -470,6 +477,7 @@ def add_step(
     for name in STEP_FIELDS:
         setattr(step, name, data.get(name, STEP_DEFAULTS.get(name, "")))
     step.inform_roles = sorted(set(step.inform_roles or []), key=Role.values.index)
+    step.participant_roles = sorted(set(step.participant_roles or []), key=Role.values.index)
     step.full_clean(exclude=["variant"], validate_constraints=False)
     step.save()
     _edited(variant, actor, f"Added step {position}: {step.label}.")
@@ -486,7 +494,7 @@ def update_step(*, step: VariantStep, actor: User | None, data: Mapping[str, Any
         if name not in data:
             continue
         value = data[name]
-        if name == "inform_roles":
+        if name in ("inform_roles", "participant_roles"):
             value = sorted(set(value or []), key=Role.values.index)
         if getattr(step, name) != value:
             setattr(step, name, value)
@@ -689,6 +697,7 @@ def _step_data(step: VariantStep) -> dict[str, Any]:
         "protocol_reference": step.protocol_reference,
         "guidance": step.guidance,
         "subject_responds": step.subject_responds,
+        "participant_roles": list(step.participant_roles or []),
         "clocks": {
             c.kind: {
                 "kind": c.kind,
@@ -748,6 +757,7 @@ def _step_fields(step: Mapping[str, Any]) -> dict[str, str]:
         "Handled by": _label(Role, step["handler_role"]),
         "Kept informed": _roles_text(step["inform_roles"]),
         "The officer concerned answers": "Yes" if step.get("subject_responds") else "No",
+        "May bring in": _roles_text(step.get("participant_roles") or []),
         "Protocol reference": step.get("protocol_reference") or "None",
         "Guidance": step.get("guidance") or "None",
     }

@@ -690,6 +690,13 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
             case=case, user=request.user, admin_ids=admin_ids
         ),
         "access": access,
+        "may_bring_in": bool(
+            case.is_open
+            and case.current_step.participant_roles
+            and permissions.can(
+                request.user, permissions.Action.BRING_IN, case, admin_ids=admin_ids
+            )
+        ),
     }
     # Asked only of someone who can do nothing here: no extra query for those who act.
     context["kept_informed_only"] = (
@@ -860,6 +867,54 @@ def assign_handler(request: HttpRequest, reference: str) -> HttpResponse:
             ),
         },
         status=409 if error else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bring_in(request: HttpRequest, reference: str) -> HttpResponse:
+    """Maldon 2.1: bring in the Leader of the Council / Opposition Leader to help, where the
+    step allows it; they then read the case and are emailed a link to it."""
+    case = _load_case(request, reference)
+    s = permissions.standing(request.user, case)
+    if not permissions.allowed(s, permissions.Action.BRING_IN):
+        return _refused(request, permissions.refusal(s, permissions.Action.BRING_IN, case))
+    candidates = services.participant_candidates(case) if case.is_open else []
+    choices = {str(p.pk): (p, role) for p, role in candidates}
+    error = None
+    if not case.is_open:
+        error = _closed_message(case)
+    elif request.method == "POST":
+        chosen = choices.get(request.POST.get("person", ""))
+        if chosen is None:
+            error = "Select who to bring in"
+        else:
+            try:
+                services.bring_in_participant(case=case, actor=request.user, person=chosen[0])
+            except PermissionRefused as exc:
+                return _refused(request, str(exc))
+            except (ActionNotAllowed, StaleObject, ValidationError) as exc:
+                error = _message(exc)
+            else:
+                messages.success(request, f"{chosen[0].name} can now read {case.reference}")
+                return redirect("cases:detail", case.reference)
+    return render(
+        request,
+        "cases/bring_in.html",
+        {
+            "case": case,
+            "stage": _stage_label(case),
+            "candidates": [
+                {
+                    "id": p.pk,
+                    "name": p.name,
+                    "role": Role(role).label if role in Role.values else role,
+                }
+                for p, role in candidates
+            ],
+            "error": error,
+        },
+        status=400 if error and case.is_open else (409 if error else 200),
     )
 
 

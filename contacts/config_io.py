@@ -97,7 +97,11 @@ STEP_SCHEMA = _obj(
         "protocol_reference": _OPTIONAL_TEXT,
         "clocks": {"type": "array", "items": CLOCK_SCHEMA},
     },
-    {"guidance": _OPTIONAL_TEXT, "subject_responds": {"type": "boolean"}},
+    {
+        "guidance": _OPTIONAL_TEXT,
+        "subject_responds": {"type": "boolean"},
+        "participant_roles": {"type": "array", "items": _ROLE},
+    },
 )
 
 VARIANT_SCHEMA = _obj(
@@ -590,6 +594,7 @@ def _replace_steps(
             protocol_reference=step_row["protocol_reference"],
             guidance=step_row.get("guidance", ""),
             subject_responds=step_row.get("subject_responds", False),
+            participant_roles=list(step_row.get("participant_roles", [])),
         )
         if not _save(step, f"{path}.steps[{s}]", errors):
             continue
@@ -683,6 +688,8 @@ def _normalise_step(row: Mapping[str, Any]) -> dict[str, Any]:
         step["guidance"] = row["guidance"]
     if row.get("subject_responds"):
         step["subject_responds"] = True
+    if row.get("participant_roles"):
+        step["participant_roles"] = list(row["participant_roles"])
     clocks = []
     for clock_row in sorted(row["clocks"], key=lambda c: c["kind"]):
         clock = {k: clock_row[k] for k in ("kind", "length", "unit", "calendar")}
@@ -705,6 +712,7 @@ def _export_step(step: VariantStep) -> dict[str, Any]:
             "protocol_reference": step.protocol_reference,
             "guidance": step.guidance,
             "subject_responds": step.subject_responds,
+            "participant_roles": step.participant_roles,
             "clocks": [
                 {
                     "kind": c.kind,

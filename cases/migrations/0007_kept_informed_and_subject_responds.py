@@ -80,6 +80,17 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="variantstep",
+            name="participant_roles",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Roles the people answering this step may bring in to help, who then "
+                "read the case (Maldon 2.1: the Leader of the Council / Opposition Leader where "
+                "necessary).",
+            ),
+        ),
+        migrations.AddField(
+            model_name="variantstep",
             name="subject_responds",
             field=models.BooleanField(
                 default=False,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.test import Client
 from django.utils import timezone
@@ -262,3 +263,60 @@ def test_maldon_2_2_a_member_who_is_the_subject_elsewhere_gains_nothing(councils
     assert services.available_transitions(case=case, user=member) == []
     with pytest.raises(PermissionRefused):
         services.acknowledge_case(case=case, actor=member)
+
+
+def test_maldon_2_1_the_officer_concerned_brings_in_the_opposition_leader_who_then_reads_it(
+    councils, django_capture_on_commit_callbacks
+):
+    """Maldon 2.1: resolve "informally between themselves or, where necessary, with the
+    assistance of a Director and the Leader of the Council / Opposition Leader": neither leader
+    is told by default; whoever answers the step brings one in, who then reads the case
+    (read-only) and is emailed its link."""
+    case = _open(CLAUSES[0])
+    opposition_leader = person("maldon", "cllr-richard-fenwick")
+    leader = person("maldon", "cllr-margaret-ashdown")
+    offered = {p.key for p, _ in services.participant_candidates(case)}
+    assert offered == {opposition_leader.key, leader.key}
+    reader = login(opposition_leader)
+    assert not any(_reads(reader, case).values())
+    # The member who raised it cannot bring anyone in; nor can a councillor holding no such role.
+    with pytest.raises(PermissionRefused):
+        services.bring_in_participant(
+            case=case, actor=login(case.raised_by), person=opposition_leader
+        )
+    officer = login(case.about)
+    with pytest.raises(ValidationError):
+        services.bring_in_participant(
+            case=case, actor=officer, person=person("maldon", "cllr-sunita-rao")
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.bring_in_participant(case=case, actor=officer, person=opposition_leader)
+    assert opposition_leader.email in {m.to[0] for m in mail.outbox}
+    assert all(_reads(reader, case).values())
+    assert services.available_transitions(case=case, user=reader) == []
+    assert {p.key for p, _ in services.participant_candidates(case)} == {leader.key}
+    event = case.events.filter(action="access_granted").get()
+    assert event.actor == officer
+    assert "Maldon 2.1-2.2" in event.reason
+    # The Leader was not brought in: still a 404.
+    assert not any(_reads(login(leader), case).values())
+
+
+def test_bring_in_page_offers_the_participants_and_is_refused_to_the_informed(councils):
+    case = _open(CLAUSES[0])
+    web = Client()
+    web.force_login(login(case.about))
+    assert (
+        f"/cases/{case.reference}/bring-in/"
+        in web.get(f"/cases/{case.reference}/").content.decode()
+    )
+    page = web.get(f"/cases/{case.reference}/bring-in/").content.decode()
+    assert "Cllr Richard Fenwick, Leader of the Opposition" in page
+    fenwick = person("maldon", "cllr-richard-fenwick")
+    response = web.post(f"/cases/{case.reference}/bring-in/", {"person": fenwick.pk})
+    assert response.status_code == 302
+    assert web.post(f"/cases/{case.reference}/bring-in/", {"person": ""}).status_code == 400
+    informed = Client()
+    informed.force_login(login(fenwick))
+    assert informed.get(f"/cases/{case.reference}/bring-in/").status_code == 403
+    assert "/bring-in/" not in informed.get(f"/cases/{case.reference}/").content.decode()
