@@ -132,6 +132,15 @@ def informed_cases_for(user: User) -> QuerySet[Case]:
     return Case.objects.filter(_kept_informed(user.pk))
 
 
+def kept_informed_rows(user: User) -> QuerySet[KeptInformed]:
+    """Why `user` is kept informed of each case they are (role and step), newest case first."""
+    if not user.is_authenticated:
+        return KeptInformed.objects.none()
+    return KeptInformed.objects.filter(person__user_id=user.pk).order_by(
+        "-case__received_at", "-case_id", "step_position"
+    )
+
+
 def visible_cases_for(user: User) -> QuerySet[Case]:
     """Every case `user` may open. One SQL statement; nothing is evaluated here."""
     if not user.is_authenticated:

@@ -51,7 +51,6 @@ from .models import (
     CaseType,
     Channel,
     ClockKind,
-    KeptInformed,
     NoteVisibility,
     ProtocolVariant,
     VariantStatus,
@@ -215,11 +214,8 @@ def kept_informed_list(request: HttpRequest) -> HttpResponse:
     """ "Cases I am kept informed of": the cases a step of the council's route keeps the user
     informed of (Maldon 4.3, Hounslow 11.2), with the role and step that did, read-only."""
     person = person_for(request.user)
-    rows = (
-        KeptInformed.objects.filter(case__in=selectors.informed_cases_for(request.user))
-        .filter(person__user_id=request.user.pk)
-        .select_related("case__council", "case__handler", "case__variant")
-        .order_by("-case__received_at", "-case_id", "step_position")
+    rows = selectors.kept_informed_rows(request.user).select_related(
+        "case__council", "case__handler", "case__variant"
     )
     cases: dict[int, dict[str, Any]] = {}
     for row in rows[:500]:
