@@ -176,8 +176,12 @@ def case_for(user: User, pk_or_reference: int | str) -> Case:
     return case
 
 
-def case_access(user: User, case: Case) -> Access | None:
-    """Which view of `case` the user gets: full, party (no internal notes), or None (404)."""
+def case_access(user: User, case: Case, *, admin_ids: set[int] | None = None) -> Access | None:
+    """Which view of `case` the user gets: full, party (no internal notes), or None (404).
+
+    Someone who reads the case only because its route keeps them informed gets the variant's
+    `informed_view`. `admin_ids` (the caller's `administered_council_ids`, when it has them)
+    spares that question for the clerks and the Monitoring Officer."""
     if not user.is_authenticated:
         return None
     if not user.is_superuser:
@@ -187,9 +191,28 @@ def case_access(user: User, case: Case) -> Access | None:
         person = getattr(user, "person", None)
         if person is not None and person.pk in (case.raised_by_id, case.about_id):
             return Access.PARTY
-        if case.variant.informed_view == InformedView.PARTY and only_kept_informed(user, case):
+        if (
+            case.variant.informed_view == InformedView.PARTY
+            and not (admin_ids is not None and case.council_id in admin_ids)
+            and not (person is not None and person.pk == case.handler_id)
+            and only_kept_informed(user, case)
+        ):
             return Access.PARTY
     return Access.FULL
+
+
+def party_view_case_ids(user: User) -> set[int]:
+    """The cases `user` reads only as someone a route keeps informed in the parties' view (the
+    API's history leaves out what parties are not shown). One query."""
+    if not user.is_authenticated or user.is_superuser:
+        return set()
+    informed = KeptInformed.objects.filter(
+        person__user_id=user.pk, case__variant__informed_view=InformedView.PARTY
+    ).values("case_id")
+    acting = Case.objects.filter(_acting_visibility(user.pk)).values("pk")
+    return set(
+        Case.objects.filter(pk__in=informed).exclude(pk__in=acting).values_list("pk", flat=True)
+    )
 
 
 def only_kept_informed(user: User, case: Case) -> bool:

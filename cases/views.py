@@ -658,9 +658,9 @@ def _note_form(
 
 
 def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
-    access = selectors.case_access(request.user, case)
-    notes = selectors.visible_notes(request.user, case, access=access)
     admin_ids = administered_council_ids(request.user)  # asked once, used by every check
+    access = selectors.case_access(request.user, case, admin_ids=admin_ids)
+    notes = selectors.visible_notes(request.user, case, access=access)
     context: dict[str, Any] = {
         "case": case,
         "stage": _stage_label(case),

@@ -217,6 +217,13 @@ def test_the_informed_read_in_the_variants_view_and_cannot_act(councils, row):
         api = APIClient()
         api.force_authenticate(user)
         assert api.post(f"/api/cases/{case.pk}/resolve/", {"outcome": "x"}).status_code == 403
+        # The API shows the same view: the parties' view leaves out internal-note events and
+        # why the handler was chosen.
+        history = api.get(f"/api/cases/{case.pk}/").json()["history"]
+        noted = any(e["action"] == "note_added" for e in history)
+        assert noted == (row.informed_view == Access.FULL)
+        reasons = [e["reason"] for e in history if e["action"] == "assigned"]
+        assert all(reasons) == (row.informed_view == Access.FULL)
         web = Client()
         web.force_login(user)
         page = web.get(f"/cases/{case.reference}/").content.decode()
