@@ -209,9 +209,12 @@ def party_view_case_ids(user: User) -> set[int]:
     informed = KeptInformed.objects.filter(
         person__user_id=user.pk, case__variant__informed_view=InformedView.PARTY
     ).values("case_id")
-    acting = Case.objects.filter(_acting_visibility(user.pk)).values("pk")
+    # The acting rule is asked of the few informed cases only, never of every case.
+    acting = Case.objects.filter(pk__in=informed).filter(_acting_visibility(user.pk))
     return set(
-        Case.objects.filter(pk__in=informed).exclude(pk__in=acting).values_list("pk", flat=True)
+        Case.objects.filter(pk__in=informed)
+        .exclude(pk__in=acting.values("pk"))
+        .values_list("pk", flat=True)
     )
 
 
