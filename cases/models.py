@@ -66,6 +66,13 @@ class Channel(models.TextChoices):
     WEB = "web", "Online form"
 
 
+class InformedView(models.TextChoices):
+    """What a person the route keeps informed reads when they open the case (issue #20)."""
+
+    FULL = "full", "The full case, internal notes included"
+    PARTY = "party", "What the parties see: no internal notes"
+
+
 class VariantStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
@@ -106,6 +113,12 @@ class ProtocolVariant(models.Model):
         "received on the next working day, so its clock ends a working day later. Never "
         "applies to FOI or internal-review clocks (FOIA s.10(1) and (6)). Leave empty to count "
         "from the day it arrived.",
+    )
+    informed_view = models.CharField(
+        max_length=10,
+        choices=InformedView.choices,
+        default=InformedView.PARTY,
+        help_text="What the people a step keeps informed read on the case (read-only).",
     )
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -148,6 +161,17 @@ class VariantStep(models.Model):
     handler_role = models.CharField(max_length=40, choices=Role.choices)
     inform_roles = models.JSONField(
         default=list, blank=True, help_text="Roles always kept informed at this step."
+    )
+    participant_roles = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Roles the people answering this step may bring in to help, who then read the "
+        "case (Maldon 2.1: the Leader of the Council / Opposition Leader where necessary).",
+    )
+    subject_responds = models.BooleanField(
+        default=False,
+        help_text="Maldon 2.2: the officer the case is about is told when it opens and may "
+        "acknowledge and respond (the step's acknowledgement and response duties are theirs).",
     )
     protocol_reference = models.CharField(max_length=100, blank=True)
     guidance = models.TextField(blank=True)
@@ -442,6 +466,31 @@ class PanelSeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} on the panel of {self.case_id} at step {self.step_position}"
+
+
+class KeptInformed(models.Model):
+    """Someone a step of the case's route keeps informed (Maldon 4.3 "The Leader must always be
+    kept informed"; Hounslow 11.2 the Chief Executive and HR). Written when the case reaches the
+    step, like a handler's `CaseAssignment`: they read the case, read-only, in the variant's
+    `informed_view`, and keep sight of it after it moves on."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="kept_informed")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="kept_informed_of")
+    role = models.CharField(max_length=40, choices=Role.choices)
+    step_position = models.PositiveSmallIntegerField()
+    since = models.DateTimeField()
+
+    class Meta:
+        ordering = ["since", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "person", "step_position"], name="kept_informed_once_per_step"
+            )
+        ]
+        indexes = [models.Index(fields=["person", "case"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} informed of {self.case_id} from step {self.step_position}"
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):

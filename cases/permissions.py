@@ -8,6 +8,11 @@
   route lets parties escalate (`ProtocolVariant.parties_may_escalate`).
 - Parties add shared notes only: they never see, so never write, internal notes.
 - Only a clerk or the Monitoring Officer reopens a closed case.
+- Where the step says the subject responds (Maldon 2.2: the officer concerned answers a member's
+  concern within seven days, and acknowledges an emailed one within three working days), the
+  person the case is about may acknowledge and respond too, and bring in the step's optional
+  participants (Maldon 2.1), as the handler may.
+- People the route keeps informed read the case and do nothing else (`cases.selectors`).
 - A party is a party first: the clerk who raised a grievance (West Lavington 4.1) does not
   administer their own case (Maldon 6.2's spirit: nobody judges their own dispute).
 """
@@ -23,7 +28,7 @@ from django.contrib.auth.models import User as AuthUser
 from contacts.models import Council, Person
 from contacts.selectors import administered_council_ids, person_for
 
-from .models import Case
+from .models import Case, VariantStep
 
 User = AuthUser | AnonymousUser
 
@@ -40,6 +45,7 @@ class Action(StrEnum):
     ADD_SHARED_NOTE = "add_shared_note"
     GRANT_ACCESS = "grant_access"
     RECORD_CONCILIATOR = "record_conciliator"
+    BRING_IN = "bring_in"
 
 
 HANDLER_ACTIONS = frozenset(
@@ -51,6 +57,7 @@ HANDLER_ACTIONS = frozenset(
         Action.ADD_INTERNAL_NOTE,
         Action.ADD_SHARED_NOTE,
         Action.RECORD_CONCILIATOR,
+        Action.BRING_IN,
     }
 )
 
@@ -66,6 +73,7 @@ class Standing:
     is_subject: bool
     parties_may_escalate: bool
     is_panel_member: bool = False
+    subject_responds: bool = False
 
     @property
     def is_party(self) -> bool:
@@ -89,7 +97,18 @@ def standing(user: User, case: Case, *, admin_ids: set[int] | None = None) -> St
             and case.handler_id is None
             and person_id in case.panel_member_ids()
         ),
+        subject_responds=_subject_responds(case),
     )
+
+
+def _subject_responds(case: Case) -> bool:
+    try:
+        return case.current_step.subject_responds
+    except VariantStep.DoesNotExist:
+        return False
+
+
+SUBJECT_RESPONDER_ACTIONS = frozenset({Action.ACKNOWLEDGE, Action.RESPOND, Action.BRING_IN})
 
 
 def allowed(s: Standing, action: str) -> bool:
@@ -103,6 +122,8 @@ def allowed(s: Standing, action: str) -> bool:
             return s.is_raiser
         if action == Action.ESCALATE:
             return s.is_raiser and s.parties_may_escalate
+        if action in SUBJECT_RESPONDER_ACTIONS:
+            return s.is_subject and s.subject_responds
         return False
     if s.administers:
         return True

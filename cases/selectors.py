@@ -9,6 +9,8 @@ the case page, the API and search all start from it, so they cannot disagree.
 | a current or past handler                        | that case                             |
 | a member of a committee panel seated on the case | that case (Maldon 5.1, West Lavington 4.2) |
 | an explicit guardian grant (e.g. Standards Committee member) | that case                 |
+| someone a step keeps informed (`KeptInformed`)   | that case, read-only, in the variant's |
+|                                                  | `informed_view` (full or party view)   |
 | superuser                                        | everything                            |
 | anyone else                                      | 404                                   |
 """
@@ -46,6 +48,8 @@ from .models import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     EventAction,
+    InformedView,
+    KeptInformed,
     Note,
     NoteVisibility,
     PanelSeat,
@@ -84,8 +88,9 @@ def _served_council_ids(uid: int) -> QuerySet[Any, Any]:
     ).values("pk")
 
 
-def _visibility(uid: int) -> Q:
-    """The visibility rule as one `Q` of subqueries: evaluated by PostgreSQL in one statement."""
+def _acting_visibility(uid: int) -> Q:
+    """Who sees a case because of who they are to it, kept-informed readers apart: the
+    visibility rule as one `Q` of subqueries, evaluated by PostgreSQL in one statement."""
     person_id = _person_id(uid)
     own_council = Subquery(Person.objects.filter(user_id=uid).values("council_id")[:1])
     administers = Q(_in_group(uid, UserGroup.CLERK, UserGroup.COUNCIL_ADMIN)) & Q(
@@ -119,6 +124,32 @@ def _visibility(uid: int) -> Q:
         | Q(handled)
         | Q(on_panel)
         | Q(granted)
+    )
+
+
+def _kept_informed(uid: int) -> Exists:
+    return Exists(KeptInformed.objects.filter(case_id=OuterRef("pk"), person__user_id=uid))
+
+
+def _visibility(uid: int) -> Q:
+    """Everyone above, and the people the route keeps informed (issue #20: an email's link
+    opens for each person it is sent to)."""
+    return _acting_visibility(uid) | Q(_kept_informed(uid))
+
+
+def informed_cases_for(user: User) -> QuerySet[Case]:
+    """The cases `user` is kept informed of ("Cases I am kept informed of"); all visible."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    return Case.objects.filter(_kept_informed(user.pk))
+
+
+def kept_informed_rows(user: User) -> QuerySet[KeptInformed]:
+    """Why `user` is kept informed of each case they are (role and step), newest case first."""
+    if not user.is_authenticated:
+        return KeptInformed.objects.none()
+    return KeptInformed.objects.filter(person__user_id=user.pk).order_by(
+        "-case__received_at", "-case_id", "step_position"
     )
 
 
@@ -158,8 +189,12 @@ def case_for(user: User, pk_or_reference: int | str) -> Case:
     return case
 
 
-def case_access(user: User, case: Case) -> Access | None:
-    """Which view of `case` the user gets: full, party (no internal notes), or None (404)."""
+def case_access(user: User, case: Case, *, admin_ids: set[int] | None = None) -> Access | None:
+    """Which view of `case` the user gets: full, party (no internal notes), or None (404).
+
+    Someone who reads the case only because its route keeps them informed gets the variant's
+    `informed_view`. `admin_ids` (the caller's `administered_council_ids`, when it has them)
+    spares that question for the clerks and the Monitoring Officer."""
     if not user.is_authenticated:
         return None
     if not user.is_superuser:
@@ -169,7 +204,40 @@ def case_access(user: User, case: Case) -> Access | None:
         person = getattr(user, "person", None)
         if person is not None and person.pk in (case.raised_by_id, case.about_id):
             return Access.PARTY
+        if (
+            case.variant.informed_view == InformedView.PARTY
+            and not (admin_ids is not None and case.council_id in admin_ids)
+            and not (person is not None and person.pk == case.handler_id)
+            and only_kept_informed(user, case)
+        ):
+            return Access.PARTY
     return Access.FULL
+
+
+def party_view_case_ids(user: User) -> set[int]:
+    """The cases `user` reads only as someone a route keeps informed in the parties' view (the
+    API's history leaves out what parties are not shown). One query."""
+    if not user.is_authenticated or user.is_superuser:
+        return set()
+    informed = KeptInformed.objects.filter(
+        person__user_id=user.pk, case__variant__informed_view=InformedView.PARTY
+    ).values("case_id")
+    # The acting rule is asked of the few informed cases only, never of every case.
+    acting = Case.objects.filter(pk__in=informed).filter(_acting_visibility(user.pk))
+    return set(
+        Case.objects.filter(pk__in=informed)
+        .exclude(pk__in=acting.values("pk"))
+        .values_list("pk", flat=True)
+    )
+
+
+def only_kept_informed(user: User, case: Case) -> bool:
+    """Whether `user` sees `case` only because its route keeps them informed (read-only)."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    if not KeptInformed.objects.filter(case_id=case.pk, person__user_id=user.pk).exists():
+        return False
+    return not Case.objects.filter(_acting_visibility(user.pk), pk=case.pk).exists()
 
 
 def visible_notes(user: User, case: Case, *, access: Access | None = None) -> QuerySet[Note]:

@@ -60,6 +60,7 @@ from .models import (
     Channel,
     ClockKind,
     EventAction,
+    KeptInformed,
     Note,
     NoteVisibility,
     PanelSeat,
@@ -300,6 +301,47 @@ def _seat_panel(
     return routing.Decision(None, panel.reason, step.handler_role if panel.member_ids else None)
 
 
+# Roles that name one head of the officer's service ("their Director"): the person routing would
+# choose for a rung of that role is the one kept informed, not every holder of it.
+HEAD_ROLES = frozenset({"chief_officer", "director", "service_head"})
+
+
+def kept_informed_people(case: Case, step: VariantStep) -> list[tuple[Person, str]]:
+    """Who `step` of `case` keeps informed, as (person, role), never a party to the case.
+
+    Every holder of each inform role (deputies included), except for the service-head roles,
+    which route like a handler would ("their Director", Maldon 4.2)."""
+    parties = {case.raised_by_id, case.about_id}
+    chosen: dict[int, tuple[Person, str]] = {}
+    for role in step.inform_roles or []:
+        if role in HEAD_ROLES:
+            probe = VariantStep(
+                variant=case.variant, position=step.position, state=step.state, handler_role=role
+            )
+            decision = route_handler(case, probe)
+            people = (
+                [] if decision.person_id is None else [Person.objects.get(pk=decision.person_id)]
+            )
+        else:
+            people = [h.person for h in role_holders(council=case.council, role=role)]
+        for person in people:
+            if person.pk in parties or person.anonymised_at is not None:
+                continue
+            chosen.setdefault(person.pk, (person, role))
+    return list(chosen.values())
+
+
+def keep_informed(case: Case, step: VariantStep, *, at: datetime.datetime) -> None:
+    """Record who `step` keeps informed: they may read the case from now on (read-only)."""
+    for person, role in kept_informed_people(case, step):
+        KeptInformed.objects.get_or_create(
+            case=case,
+            person=person,
+            step_position=step.position,
+            defaults={"role": role, "since": at},
+        )
+
+
 def _assign(
     case: Case, *, person_id: int | None, reason: str, actor: User | None, at: datetime.datetime
 ) -> CaseEvent:
@@ -500,6 +542,7 @@ def _create_case(
     decision = _seat_panel(case, first, decision, at=now)
     _assign(case, person_id=decision.person_id, reason=decision.reason, actor=None, at=now)
     case.save(update_fields=["handler", "handler_reason", "updated_at"])
+    keep_informed(case, first, at=now)
     # Clocks count from receipt (Maldon 2.2: "within seven days" of the concern being raised).
     start_step_clocks(case=case, step=first, started_at=received_at)
     _notify(case, opened)
@@ -546,6 +589,7 @@ def escalate_case(
         at=now,
     )
     _assign(current, person_id=decision.person_id, reason=decision.reason, actor=None, at=now)
+    keep_informed(current, step, at=now)
     # The earlier rung's clocks stop; the new rung starts its own.
     stop_open_clocks(case=current, at=now)
     start_step_clocks(case=current, step=step, started_at=now)
@@ -1119,6 +1163,64 @@ def add_note(
 
 
 # -- access -------------------------------------------------------------------------------------
+def participant_candidates(case: Case) -> list[tuple[Person, str]]:
+    """Who may be brought in to help at the case's current step (its `participant_roles`, e.g.
+    Maldon 2.1 the Leader of the Council / Opposition Leader), as (person, role): holders today,
+    never a party, nobody already reading the case as kept informed at this step."""
+    step = case.current_step
+    parties = {case.raised_by_id, case.about_id}
+    already = set(
+        KeptInformed.objects.filter(case=case, step_position=step.position).values_list(
+            "person_id", flat=True
+        )
+    )
+    chosen: dict[int, tuple[Person, str]] = {}
+    for role in step.participant_roles or []:
+        for holding in role_holders(council=case.council, role=role):
+            p = holding.person
+            if p.pk in parties or p.pk in already or p.pk == case.handler_id:
+                continue
+            if p.anonymised_at is None:
+                chosen.setdefault(p.pk, (p, role))
+    return list(chosen.values())
+
+
+@transaction.atomic
+def bring_in_participant(*, case: Case, actor: User | None, person: Person) -> Case:
+    """Maldon 2.1: resolve informally "where necessary, with the assistance of a Director and
+    the Leader of the Council / Opposition Leader". The handler or the officer concerned brings
+    in a holder of one of the step's participant roles, who then reads the case and is told."""
+    current = _lock(case, check_state=False)
+    _check(actor, Action.BRING_IN, current)
+    _ensure_open(current, "changed")
+    step = current.current_step
+    if not step.participant_roles:
+        raise ActionNotAllowed(f"Nobody is brought in to help at this stage: {step.label}.")
+    offered = {p.pk: role for p, role in participant_candidates(current)}
+    if person.pk not in offered:
+        titles = ", ".join(routing.ROLE_TITLES.get(r, r) for r in step.participant_roles)
+        raise ValidationError(
+            {"person": f"{person.name} cannot be brought in here: choose the {titles}."}
+        )
+    now = timezone.now()
+    role = offered[person.pk]
+    KeptInformed.objects.create(
+        case=current, person=person, role=role, step_position=step.position, since=now
+    )
+    title = routing.ROLE_TITLES.get(role, role.replace("_", " "))
+    cite = f" ({step.protocol_reference})" if step.protocol_reference else ""
+    event = record_event(
+        case=current,
+        actor=actor,
+        action=EventAction.ACCESS_GRANTED,
+        reason=f"{person.name}, {title}, brought in to help{cite}.",
+        data={"person": person.pk, "role": role, "participant": True},
+        at=now,
+    )
+    _notify(current, event)
+    return current
+
+
 @transaction.atomic
 def grant_case_access(*, case: Case, actor: User | None, user: AuthUser) -> Case:
     """Give one more person sight of the case (e.g. a Standards Committee member)."""
@@ -1204,6 +1306,9 @@ NOTIFY_PARTIES = {
 }
 
 
+NOTIFY_SUBJECT_WHO_RESPONDS = {EventAction.OPENED, EventAction.ESCALATED, EventAction.ASSIGNED}
+
+
 def _recipients(case: Case, step: VariantStep, event: CaseEvent) -> dict[str, str]:
     """Email address -> why they hear about `event`."""
     recipients: dict[str, str] = {}
@@ -1212,12 +1317,20 @@ def _recipients(case: Case, step: VariantStep, event: CaseEvent) -> dict[str, st
     for member in case.panel():
         if member.email:
             recipients.setdefault(member.email, "panel")
-    for role in step.inform_roles or []:
-        for holding in role_holders(council=case.council, role=role):
-            if holding.person.pk in (case.raised_by_id, case.about_id):
-                continue
-            if holding.person.email:
-                recipients.setdefault(holding.person.email, role)
+    # Maldon 2.2: the officer concerned answers the informal stage, so is told when it opens.
+    if (
+        step.subject_responds
+        and event.action in NOTIFY_SUBJECT_WHO_RESPONDS
+        and case.about.email
+        and case.about.anonymised_at is None
+    ):
+        recipients.setdefault(case.about.email, "subject")
+    # Exactly the people recorded as kept informed of this step, so each can open the link.
+    for row in KeptInformed.objects.filter(case=case, step_position=step.position).select_related(
+        "person"
+    ):
+        if row.person.email and row.person.anonymised_at is None:
+            recipients.setdefault(row.person.email, row.role)
     if event.action in NOTIFY_PARTIES:
         for party in (case.raised_by, case.about):
             if party.email:
@@ -1248,6 +1361,9 @@ def send_case_notification(*, case_id: int, event_id: int) -> int:
     ).exists():
         return 0
     step = case.current_step
+    # A case opened before kept-informed rows existed, or a role that changed hands since the
+    # step began: whoever the step keeps informed now is recorded before being emailed.
+    keep_informed(case, step, at=timezone.now())
     recipients = _recipients(case, step, event)
     link = f"{settings.SITE_URL.rstrip('/')}/cases/{case.reference}/"
     subject = f"{case.reference}: {event.get_action_display()}"

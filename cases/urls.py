@@ -9,6 +9,8 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.new_case_start, name="new"),
+    # Before "<reference>/": a reference never reads "kept-informed".
+    path("kept-informed/", views.kept_informed_list, name="kept_informed"),
     path("new/check/", views.new_case_check, name="new_check"),
     path("new/<slug:step>/", views.new_case_step, name="new_step"),
     # Before "<str:reference>/", which would take "reassign" for a reference.
@@ -29,5 +31,6 @@ urlpatterns = [
     # Issue #24: email the parties from the case; before the generic action path too.
     path("<str:reference>/reply/", worklist_views.reply, name="reply"),
     path("<str:reference>/reroute/", views.reroute, name="reroute"),
+    path("<str:reference>/bring-in/", views.bring_in, name="bring_in"),
     path("<str:reference>/<slug:action>/", views.case_action, name="action"),
 ]

@@ -78,6 +78,7 @@ class VariantDetailsForm(forms.ModelForm):
             "auto_acknowledge",
             "informal_wording_check",
             "office_hours_cutoff",
+            "informed_view",
         ]
         labels = {
             "title": "Title of the route",
@@ -86,8 +87,10 @@ class VariantDetailsForm(forms.ModelForm):
             "auto_acknowledge": "Send the emailed-concern acknowledgement automatically",
             "informal_wording_check": "Warn when informal notes use words like “investigation”",
             "office_hours_cutoff": "Office-hours cut-off (optional)",
+            "informed_view": "What the people a step keeps informed can read",
         }
         help_texts = {
+            "informed_view": "They can open the case from the email they get, read-only.",
             "office_hours_cutoff": "For example, 17:00. Leave empty to count every clock from "
             "the day a concern arrives, as the law counts FOI requests. If you set a time, a "
             "concern received at or after it, or on a weekend, bank holiday or closure day, "
@@ -134,6 +137,20 @@ class StepForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Who is kept informed",
         help_text="Select all that apply.",
+    )
+    participant_roles = forms.MultipleChoiceField(
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who may be brought in to help (optional)",
+        help_text="For example Maldon 2.1: the Leader of the Council / Opposition Leader, where "
+        "necessary. Whoever answers the step chooses; the person brought in reads the case.",
+    )
+    subject_responds = forms.BooleanField(
+        required=False,
+        label="The officer the case is about answers this step",
+        help_text="For example Maldon 2.2: the officer concerned is told when the case opens and "
+        "acknowledges and responds to the member; the handler assists.",
     )
     protocol_reference = forms.CharField(
         max_length=100,

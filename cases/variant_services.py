@@ -44,6 +44,7 @@ from .models import (
     ClockKind,
     ClockRule,
     ClockUnit,
+    InformedView,
     ProtocolVariant,
     VariantEvent,
     VariantEventAction,
@@ -306,6 +307,8 @@ def _copy_steps(source: ProtocolVariant, target: ProtocolVariant) -> int:
             protocol_reference=step.protocol_reference,
             guidance=step.guidance,
             subject_rules=list(step.subject_rules or []),
+            subject_responds=step.subject_responds,
+            participant_roles=list(step.participant_roles),
         )
         ClockRule.objects.bulk_create(
             ClockRule(
@@ -365,6 +368,7 @@ def start_draft(
         auto_acknowledge=source.auto_acknowledge if source else False,
         informal_wording_check=source.informal_wording_check if source else False,
         office_hours_cutoff=source.office_hours_cutoff if source else None,
+        informed_view=source.informed_view if source else InformedView.PARTY,
     )
     copied = _copy_steps(source, draft) if source is not None else 0
     if source is None:
@@ -400,6 +404,7 @@ DETAIL_FIELDS = (
     "auto_acknowledge",
     "informal_wording_check",
     "office_hours_cutoff",
+    "informed_view",
 )
 
 
@@ -433,11 +438,20 @@ STEP_FIELDS = (
     "label",
     "handler_role",
     "inform_roles",
+    "participant_roles",
+    "subject_responds",
     "protocol_reference",
     "guidance",
     "subject_rules",
 )
-_LIST_FIELDS = ("inform_roles", "subject_rules")
+
+
+STEP_DEFAULTS: dict[str, Any] = {
+    "inform_roles": [],
+    "participant_roles": [],
+    "subject_responds": False,
+    "subject_rules": [],
+}
 
 
 def _check_step(variant: ProtocolVariant, data: Mapping[str, Any], *, exclude: int | None) -> None:
@@ -450,9 +464,10 @@ def _check_step(variant: ProtocolVariant, data: Mapping[str, Any], *, exclude: i
                 f"“{_label(State, data['state'])}”: each rung appears once in a ladder."
             }
         )
-    unknown = set(data.get("inform_roles") or []) - set(Role.values)
-    if unknown:
-        raise ValidationError({"inform_roles": f"Unknown roles: {', '.join(sorted(unknown))}."})
+    for name in ("inform_roles", "participant_roles"):
+        unknown = set(data.get(name) or []) - set(Role.values)
+        if unknown:
+            raise ValidationError({name: f"Unknown roles: {', '.join(sorted(unknown))}."})
     for rule in data.get("subject_rules") or []:
         roles = {rule.get("subject_role"), rule.get("handler_role")}
         if not roles <= set(Role.values):
@@ -469,8 +484,9 @@ def add_step(
     position = (variant.steps.aggregate(p=Max("position"))["p"] or 0) + 1
     step = VariantStep(variant=variant, position=position)
     for name in STEP_FIELDS:
-        setattr(step, name, data.get(name, [] if name in _LIST_FIELDS else ""))
+        setattr(step, name, data.get(name, STEP_DEFAULTS.get(name, "")))
     step.inform_roles = sorted(set(step.inform_roles or []), key=Role.values.index)
+    step.participant_roles = sorted(set(step.participant_roles or []), key=Role.values.index)
     step.full_clean(exclude=["variant"], validate_constraints=False)
     step.save()
     _edited(variant, actor, f"Added step {position}: {step.label}.")
@@ -487,7 +503,7 @@ def update_step(*, step: VariantStep, actor: User | None, data: Mapping[str, Any
         if name not in data:
             continue
         value = data[name]
-        if name == "inform_roles":
+        if name in ("inform_roles", "participant_roles"):
             value = sorted(set(value or []), key=Role.values.index)
         if getattr(step, name) != value:
             setattr(step, name, value)
@@ -690,6 +706,8 @@ def _step_data(step: VariantStep) -> dict[str, Any]:
         "protocol_reference": step.protocol_reference,
         "guidance": step.guidance,
         "subject_rules": list(step.subject_rules or []),
+        "subject_responds": step.subject_responds,
+        "participant_roles": list(step.participant_roles or []),
         "clocks": {
             c.kind: {
                 "kind": c.kind,
@@ -760,6 +778,8 @@ def _step_fields(step: Mapping[str, Any]) -> dict[str, str]:
         "Label": step["label"],
         "Handled by": _label(Role, step["handler_role"]),
         "Kept informed": _roles_text(step["inform_roles"]),
+        "The officer concerned answers": "Yes" if step.get("subject_responds") else "No",
+        "May bring in": _roles_text(step.get("participant_roles") or []),
         "Protocol reference": step.get("protocol_reference") or "None",
         "Guidance": step.get("guidance") or "None",
         "Subject rules": describe_subject_rules(step.get("subject_rules") or []),

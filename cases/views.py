@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from contacts.models import Council, Person, PersonKind, Service
+from contacts.models import Council, Person, PersonKind, Role, Service
 from contacts.selectors import (
     UserGroup,
     administered_council_ids,
@@ -276,6 +276,28 @@ WORK_LABELS = (
     ("due_soon", "Due in the next 5 working days"),
     ("overdue", "Overdue"),
 )
+
+
+@login_required
+def kept_informed_list(request: HttpRequest) -> HttpResponse:
+    """ "Cases I am kept informed of": the cases a step of the council's route keeps the user
+    informed of (Maldon 4.3, Hounslow 11.2), with the role and step that did, read-only."""
+    person = person_for(request.user)
+    rows = selectors.kept_informed_rows(request.user).select_related(
+        "case__council", "case__handler", "case__variant"
+    )
+    cases: dict[int, dict[str, Any]] = {}
+    for row in rows[:500]:
+        entry = cases.setdefault(row.case_id, {"case": row.case, "as": [], "since": row.since})
+        label = Role(row.role).label if row.role in Role.values else row.role
+        if label not in entry["as"]:
+            entry["as"].append(label)
+        entry["since"] = min(entry["since"], row.since)
+    return render(
+        request,
+        "cases/kept_informed.html",
+        {"rows": list(cases.values()), "has_person": person is not None},
+    )
 
 
 def may_bulk_assign(user: Any, admin_ids: set[int] | None = None) -> bool:
@@ -764,10 +786,10 @@ def _note_form(
 
 
 def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
-    access = selectors.case_access(request.user, case)
-    notes = selectors.visible_notes(request.user, case, access=access)
     admin_ids = administered_council_ids(request.user)  # asked once, used by every check
-    return {
+    access = selectors.case_access(request.user, case, admin_ids=admin_ids)
+    notes = selectors.visible_notes(request.user, case, access=access)
+    context: dict[str, Any] = {
         "case": case,
         "acting_for": _acting_for(request.user, case),
         "stage": _stage_label(case),
@@ -803,7 +825,22 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "may_correct_summary": services.may_correct_summary(request.user, case),
         # Issue #24: the emails about the case, for those with full access (not the parties).
         **_emails(request.user, case, access, admin_ids),
+        "access": access,
+        "may_bring_in": bool(
+            case.is_open
+            and case.current_step.participant_roles
+            and permissions.can(
+                request.user, permissions.Action.BRING_IN, case, admin_ids=admin_ids
+            )
+        ),
     }
+    # Asked only of someone who can do nothing here: no extra query for those who act.
+    context["kept_informed_only"] = (
+        not context["transitions"]
+        and context["note_form"] is None
+        and selectors.only_kept_informed(request.user, case)
+    )
+    return context
 
 
 def _emails(user: Any, case: Case, access: Any, admin_ids: set[int]) -> dict[str, Any]:
@@ -1387,3 +1424,51 @@ def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileRe
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bring_in(request: HttpRequest, reference: str) -> HttpResponse:
+    """Maldon 2.1: bring in the Leader of the Council / Opposition Leader to help, where the
+    step allows it; they then read the case and are emailed a link to it."""
+    case = _load_case(request, reference)
+    s = permissions.standing(request.user, case)
+    if not permissions.allowed(s, permissions.Action.BRING_IN):
+        return _refused(request, permissions.refusal(s, permissions.Action.BRING_IN, case))
+    candidates = services.participant_candidates(case) if case.is_open else []
+    choices = {str(p.pk): (p, role) for p, role in candidates}
+    error = None
+    if not case.is_open:
+        error = _closed_message(case)
+    elif request.method == "POST":
+        chosen = choices.get(request.POST.get("person", ""))
+        if chosen is None:
+            error = "Select who to bring in"
+        else:
+            try:
+                services.bring_in_participant(case=case, actor=request.user, person=chosen[0])
+            except PermissionRefused as exc:
+                return _refused(request, str(exc))
+            except (ActionNotAllowed, StaleObject, ValidationError) as exc:
+                error = _message(exc)
+            else:
+                messages.success(request, f"{chosen[0].name} can now read {case.reference}")
+                return redirect("cases:detail", case.reference)
+    return render(
+        request,
+        "cases/bring_in.html",
+        {
+            "case": case,
+            "stage": _stage_label(case),
+            "candidates": [
+                {
+                    "id": p.pk,
+                    "name": p.name,
+                    "role": Role(role).label if role in Role.values else role,
+                }
+                for p, role in candidates
+            ],
+            "error": error,
+        },
+        status=400 if error and case.is_open else (409 if error else 200),
+    )

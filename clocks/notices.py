@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from cases.models import EventAction
+from cases.models import EventAction, KeptInformed
 from contacts.models import Person, Role
 from contacts.selectors import role_holders
 
@@ -41,7 +41,9 @@ def _link(deadline: Deadline) -> str:
         except NoReverseMatch:
             path = f"/cases/{deadline.case.reference}/"  # type: ignore[union-attr]
     else:
-        path = f"/information-requests/{deadline.info_request_id}/"
+        # The request's page is at its reference, never its id (an id link was a 404).
+        reference = deadline.info_request.reference  # type: ignore[union-attr]
+        path = reverse("info_requests:detail", kwargs={"reference": reference})
     return base + path
 
 
@@ -54,8 +56,9 @@ def _emails(people: list[Person]) -> list[str]:
 
 
 def watchers(deadline: Deadline) -> list[Person]:
-    """The handler and the people holding the roles the step names in `inform_roles` (Maldon
-    4.3: the Leader is always kept informed); the clerks when nobody handles the clock."""
+    """The handler, the officer concerned where they answer the step (Maldon 2.2), and the
+    people the step keeps informed (Maldon 4.3: the Leader is always kept informed); the clerks
+    when nobody handles the clock."""
     owner: Any = deadline.owner
     council = owner.council
     people: list[Person] = []
@@ -63,16 +66,22 @@ def watchers(deadline: Deadline) -> list[Person]:
     handler = getattr(owner, "handler", None) or getattr(owner, "decider", None)
     if handler is not None:
         people.append(handler)
-    inform_roles: list[str] = []
     if deadline.case_id:
         position = deadline.step_position or owner.step_position
         step = owner.variant.steps.filter(position=position).first()
-        inform_roles = list(step.inform_roles or []) if step is not None else []
-    roles = list(inform_roles)
+        # Maldon 2.2: where the officer concerned answers the step, the clock is their duty.
+        if step is not None and step.subject_responds:
+            people.append(owner.about)
+        # The people the step keeps informed, as recorded on the case: each can open the link.
+        people.extend(
+            row.person
+            for row in KeptInformed.objects.filter(
+                case_id=deadline.case_id, step_position=position
+            ).select_related("person")
+        )
     if handler is None:
-        roles.extend(FALLBACK_ROLES)
-    for role in roles:
-        people.extend(h.person for h in role_holders(council=council, role=role))
+        for role in FALLBACK_ROLES:
+            people.extend(h.person for h in role_holders(council=council, role=role))
     return people
 
 

@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import (
@@ -33,7 +34,7 @@ from cases.models import (
     VariantStep,
     office_hours_cutoff_applies,
 )
-from contacts.models import Council
+from contacts.models import Council, Person
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
 
 from . import calendar as cal
@@ -758,7 +759,13 @@ def on_case_opened(*, case: Case) -> AcknowledgementDraft | None:
                 "subject": f"Your concern {case.reference}: we have received it",
                 "body": render_to_string(
                     "emails/acknowledgement_draft.txt",
-                    {"case": case, "deadline": deadline, "response": response},
+                    {
+                        "case": case,
+                        "deadline": deadline,
+                        "response": response,
+                        "contact": _member_contact(case),
+                        "link": _case_link(case),
+                    },
                 ),
             },
         )
@@ -766,6 +773,21 @@ def on_case_opened(*, case: Case) -> AcknowledgementDraft | None:
         send_acknowledgement(draft=draft, actor=None)
         draft.refresh_from_db()
     return draft
+
+
+def _member_contact(case: Case) -> Person | None:
+    """Who contacts the member: the officer concerned where they answer the step (Maldon 2.2
+    "the Officer shall contact the Member within three working days"), else the handler."""
+    step = case.variant.steps.filter(position=case.step_position).first()
+    if step is not None and step.subject_responds:
+        return case.about
+    return case.handler
+
+
+def _case_link(case: Case) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "cases:detail", kwargs={"reference": case.reference}
+    )
 
 
 @transaction.atomic

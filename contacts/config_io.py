@@ -35,6 +35,7 @@ from cases.models import (
     ClockKind,
     ClockRule,
     ClockUnit,
+    InformedView,
     ProtocolVariant,
     VariantStatus,
     VariantStep,
@@ -108,6 +109,8 @@ STEP_SCHEMA = _obj(
                 {"protocol_reference": _OPTIONAL_TEXT},
             ),
         },
+        "subject_responds": {"type": "boolean"},
+        "participant_roles": {"type": "array", "items": _ROLE},
     },
 )
 
@@ -129,7 +132,8 @@ VARIANT_SCHEMA = _obj(
         "office_hours_cutoff": {
             "type": ["string", "null"],
             "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
-        }
+        },
+        "informed_view": {"type": "string", "enum": list(InformedView.values)},
     },
 )
 
@@ -704,6 +708,9 @@ def _import_variant_row(
         setattr(variant, field, row[field])
     cutoff = row.get("office_hours_cutoff")
     variant.office_hours_cutoff = datetime.time.fromisoformat(cutoff) if cutoff else None
+    # Optional in a file (older files lack it): the people a route keeps informed see the
+    # parties' view unless the file says otherwise.
+    variant.informed_view = row.get("informed_view", InformedView.PARTY)
     return variant if _save(variant, path, errors) else None
 
 
@@ -738,6 +745,8 @@ def _replace_steps(
             protocol_reference=step_row["protocol_reference"],
             guidance=step_row.get("guidance", ""),
             subject_rules=[dict(r) for r in step_row.get("subject_rules", [])],
+            subject_responds=step_row.get("subject_responds", False),
+            participant_roles=list(step_row.get("participant_roles", [])),
         )
         if not _save(step, f"{path}.steps[{s}]", errors):
             continue
@@ -883,6 +892,10 @@ def _normalise_step(row: Mapping[str, Any]) -> dict[str, Any]:
             }
             for r in row["subject_rules"]
         ]
+    if row.get("subject_responds"):
+        step["subject_responds"] = True
+    if row.get("participant_roles"):
+        step["participant_roles"] = list(row["participant_roles"])
     clocks = []
     for clock_row in sorted(row["clocks"], key=lambda c: c["kind"]):
         clock = {k: clock_row[k] for k in ("kind", "length", "unit", "calendar")}
@@ -905,6 +918,8 @@ def _export_step(step: VariantStep) -> dict[str, Any]:
             "protocol_reference": step.protocol_reference,
             "guidance": step.guidance,
             "subject_rules": step.subject_rules,
+            "subject_responds": step.subject_responds,
+            "participant_roles": step.participant_roles,
             "clocks": [
                 {
                     "kind": c.kind,
@@ -1039,6 +1054,7 @@ def export_council(council: Council) -> dict[str, Any]:
                     if v.office_hours_cutoff
                     else {}
                 ),
+                "informed_view": v.informed_view,
                 "steps": [_export_step(s) for s in v.ordered_steps()],
             }
             for v in variants

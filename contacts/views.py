@@ -170,6 +170,19 @@ def _sections_for(
                 ],
             )
         )
+    if person is not None and _kept_informed_of_any(person):
+        sections.append(
+            RoleSection(
+                "Kept informed",
+                [
+                    Action(
+                        "Cases I am kept informed of",
+                        "/cases/kept-informed/",
+                        "Cases your council's protocol keeps you informed of: you can read them.",
+                    )
+                ],
+            )
+        )
     if user.is_superuser:
         sections.append(
             RoleSection(
@@ -186,6 +199,12 @@ def _sections_for(
             )
         )
     return sections
+
+
+def _kept_informed_of_any(person: Person) -> bool:
+    from cases.models import KeptInformed  # cases depends on contacts, not the reverse
+
+    return KeptInformed.objects.filter(person=person).exists()
 
 
 @login_required

@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -206,7 +208,9 @@ def send_acknowledgement(*, info_request_id: int) -> None:
             f"Your request for information ({info_request.reference}) to "
             f"{info_request.council.name} has been received and passed to the "
             f"{policy.decider_label}, who will first consider whether a member of the public "
-            "would be given it."
+            "would be given it.\n\nSign in to follow it: "
+            f"{settings.SITE_URL.rstrip('/')}"
+            f"{reverse('info_requests:detail', kwargs={'reference': info_request.reference})}\n"
         ),
         from_email=None,
         recipient_list=[email],

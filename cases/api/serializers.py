@@ -16,6 +16,7 @@ from cases.models import (
     CaseState,
     CaseType,
     Channel,
+    InformedView,
 )
 from cases.selectors import Access, visible_events
 from clocks.models import Deadline
@@ -135,7 +136,16 @@ class CaseSerializer(serializers.ModelSerializer):
         person_id = self.context.get("person_id")
         if self.context.get("superuser"):
             return False
-        return person_id is not None and person_id in (case.raised_by_id, case.about_id)
+        if person_id is not None and person_id in (case.raised_by_id, case.about_id):
+            return True
+        # Kept informed in the parties' view (issue #20): asked once per request, and only when
+        # a case of such a route is shown.
+        if case.variant.informed_view != InformedView.PARTY or "party_view_ids" not in self.context:
+            return False
+        ids = self.context["party_view_ids"]
+        if callable(ids):
+            ids = self.context["party_view_ids"] = ids()
+        return case.pk in ids
 
     @extend_schema_field(ServiceRefSerializer(allow_null=True))
     def get_service(self, case: Case) -> dict[str, str] | None:

@@ -73,6 +73,7 @@ class CaseViewSet(
         person = person_for(user)
         context["person_id"] = person.pk if person is not None else None
         context["superuser"] = bool(getattr(user, "is_superuser", False))
+        context["party_view_ids"] = lambda: selectors.party_view_case_ids(user)
         return context
 
     def get_queryset(self) -> QuerySet[Case]:

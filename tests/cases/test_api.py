@@ -255,7 +255,8 @@ def test_detail_by_id_and_reference(world):
         ("mo", 200),
         ("councillor2", 404),
         ("officer2", 404),
-        ("leader", 404),
+        # Kept informed by the first step (Maldon 4.3): reads it, read-only (issue #20).
+        ("leader", 200),
     ],
 )
 def test_detail_visibility(world, who, status):
@@ -263,6 +264,9 @@ def test_detail_visibility(world, who, status):
     client = client_for(world.user(who))
     assert client.get(f"/api/cases/{case.pk}/").status_code == status
     assert client.get(f"/api/cases/{case.pk}/transitions/").status_code == status
+    if who == "leader":
+        assert client.get(f"/api/cases/{case.pk}/transitions/").json() == []
+        assert client.post(f"/api/cases/{case.pk}/escalate/", {}).status_code == 403
     listed = {c["id"] for c in client.get("/api/cases/").json()["results"]}
     assert (case.pk in listed) == (status == 200)
 

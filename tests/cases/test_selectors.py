@@ -91,7 +91,8 @@ ROLE_TABLE = [
     ("officer", {"A", "B"}),  # A is about them; they raised B
     ("councillor2", {"B"}),  # B is about them
     ("officer2", set()),
-    ("leader", set()),  # informed of A by email, but not a viewer
+    # Kept informed of A (Maldon 4.3 "The Leader must always be kept informed"): reads it.
+    ("leader", {"A"}),
     ("ceo", set()),
 ]
 

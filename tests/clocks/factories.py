@@ -120,6 +120,7 @@ def make_case(
     handler: Person | None | Any = ...,
     start_clocks: bool = True,
 ) -> Case:
+    from cases.services import keep_informed
     from clocks.services import start_step_clocks
 
     received_at = received_at or timezone.now()
@@ -137,6 +138,8 @@ def make_case(
         summary="Reports requested twice have not arrived.",
         handler=route.handler if handler is ... else handler,
     )
+    # As `open_case` does: the people the first step keeps informed (the Leader) may read it.
+    keep_informed(case, route.first, at=received_at)
     if start_clocks:
         start_step_clocks(case=case, step=route.first, started_at=received_at)
     return case
