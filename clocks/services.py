@@ -346,16 +346,6 @@ def stop_open_clocks(*, case: Case, at: datetime.datetime | None = None) -> int:
     ).update(cancelled_at=at)
 
 
-@transaction.atomic
-def stop_clock(*, deadline: Deadline, at: datetime.datetime | None = None) -> Deadline:
-    """Stop one clock without meeting it (e.g. an information request withdrawn)."""
-    deadline = _lock(deadline)
-    if deadline.met_at is None and deadline.cancelled_at is None:
-        deadline.cancelled_at = at or timezone.now()
-        deadline.save(update_fields=["cancelled_at"])
-    return deadline
-
-
 # -- pausing (FOI fees / clarification) -----------------------------------------------------------
 
 
