@@ -729,3 +729,98 @@ def test_a_notification_is_sent_once(world, mailoutbox):
     assert sent >= 1
     assert services.send_case_notification(case_id=case.pk, event_id=event.pk) == 0
     assert len(mailoutbox) == sent
+
+
+# -- the rarer refusals: a race lost at save time, a text file that is not text -----------------
+def test_a_transition_that_loses_a_race_at_save_time_is_stale(world, refuses):
+    """ConcurrentTransitionMixin's check at save time becomes the same 'reload' message."""
+    from unittest import mock
+
+    from django_fsm import ConcurrentTransition
+
+    case = open_test_case(world)
+    with mock.patch.object(Case, "save", side_effect=ConcurrentTransition("moved")):
+        refuses(
+            StaleObject,
+            f"{case.reference} changed while you were working on it",
+            services.escalate_case,
+            case=case,
+            actor=world.user("clerk"),
+        )
+
+
+def test_a_database_conflict_without_an_idempotency_key_is_not_swallowed(world, refuses):
+    """Only a double submit with the same key is answered with the case it made; any other
+    integrity error reaches the caller."""
+    from unittest import mock
+
+    from django.db import IntegrityError
+
+    with mock.patch.object(services, "_create_case", side_effect=IntegrityError("dup")):
+        refuses(IntegrityError, "dup", services.open_case, **_open(world))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"Caf\xe9 minutes, not UTF-8" + b"." * 100, b"\xff\xfe\x00\x00" + b"x" * 40],
+    ids=["latin-1", "nul-bytes"],
+)
+def test_a_text_file_that_is_not_text_is_refused(world, refuses, content):
+    upload = SimpleUploadedFile("minutes.txt", content, "text/plain")
+    refuses(
+        ValidationError,
+        "minutes.txt is not an allowed file",
+        services.add_note,
+        field="files",
+        case=open_test_case(world),
+        actor=world.user("clerk"),
+        body="Minutes attached.",
+        visibility=NoteVisibility.SHARED,
+        files=[upload],
+    )
+
+
+def test_a_character_cut_at_the_sniffing_boundary_is_still_text():
+    head = ("é" * 1024).encode()[:2047]  # the last character is cut in half
+    assert services.sniff_content_type(head) == "text/plain"
+
+
+def test_a_docx_name_on_a_zip_that_is_not_word_is_refused(world, refuses):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("payload.bin", b"\x00" * 10)
+    upload = SimpleUploadedFile("report.docx", buffer.getvalue(), "application/octet-stream")
+    refuses(
+        ValidationError,
+        "report.docx is not an allowed file",
+        services.add_note,
+        field="files",
+        case=open_test_case(world),
+        actor=world.user("clerk"),
+        body="Report attached.",
+        visibility=NoteVisibility.SHARED,
+        files=[upload],
+    )
+    broken = b"PK\x03\x04" + b"\x00" * 60  # a zip's signature, then no archive at all
+    assert services.sniff_content_type(broken, broken) is None
+
+
+def test_notifications_skip_parties_and_people_without_an_email_address(world, mailoutbox):
+    """The step keeps the Leader informed (Maldon 4.3), unless the Leader is a party: then they
+    hear as a party, when parties are told, and not as the role. Nobody without an address."""
+    world["officer"].email = ""
+    world["officer"].save(update_fields=["email"])
+    case = open_test_case(world, raised_by="leader")
+    handler = case.handler
+    handler.email = ""
+    handler.save(update_fields=["email"])
+    opened = CaseEvent.objects.get(case=case, action=EventAction.OPENED)
+    assert services.send_case_notification(case_id=case.pk, event_id=opened.pk) == 0
+    assert mailoutbox == []
+    resolved = services.resolve_case(case=case, actor=world.user("clerk"), outcome="Settled.")
+    event = CaseEvent.objects.get(case=resolved, action=EventAction.RESOLVED)
+    assert services.send_case_notification(case_id=case.pk, event_id=event.pk) == 1
+    assert [m.to for m in mailoutbox] == [[world["leader"].email]]
