@@ -41,6 +41,10 @@ test: install ## Run the whole test suite on the real PostgreSQL and Redis
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -m "serial and not e2e" $(PYTEST_ARGS)
 
+mutation: install ## Mutation testing (mutmut) of the changed guard modules; ALL=1 for the whole set, MODULES="cases/routing.py ..." to choose
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(PY) scripts/mutation.py $(if $(ALL),--all) $(MODULES)
+
 e2e: install ## Walk every journey in Debian's chromium (Playwright) with axe WCAG 2.2 AA checks
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest tests/e2e -p no:randomly -q $(PYTEST_ARGS)
@@ -74,4 +78,4 @@ ci: ## Run what CI runs (.ci/run)
 clean: ## Remove the embedded database, queue and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install migrate demo run test e2e lint format migrations-check schema audit vendor ci clean
+.PHONY: help install migrate demo run test mutation e2e lint format migrations-check schema audit vendor ci clean
