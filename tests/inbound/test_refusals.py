@@ -139,3 +139,79 @@ def test_a_rejection_needs_a_reason(world, refuses, waiting, reason):
         actor=world.user("clerk"),
         reason=reason,
     )
+
+
+# -- mail the service will not act on by itself: it waits for a person, saying why ---------------
+def test_an_email_from_an_officer_waits_for_triage(world):
+    """The email route opens a member's concern; an officer's email is for a person to read."""
+    world["officer2"].email = "housing@testshire.gov.uk"
+    world["officer2"].save(update_fields=["email"])
+    raw = sample("plain.eml").replace(b"JO.JONES@Testshire.gov.uk", b"housing@testshire.gov.uk")
+    email = services.ingest_email(raw=raw).email
+    assert email.status == InboundStatus.NEW
+    assert email.sender == world["officer2"]
+    assert email.triage_reason == (
+        f"{world['officer2'].name} is an officer: choose the case type and the councillor it is "
+        "about."
+    )
+    assert not email.case_id
+
+
+def test_an_email_addressed_to_two_officers_waits_for_triage(world):
+    world["officer2"].name = "Harry Housing"
+    world["officer2"].email = "harry.housing@testshire.gov.uk"
+    world["officer2"].save(update_fields=["name", "email"])
+    raw = sample("plain.eml").replace(
+        b"To: Pat Planner <pat.planner@testshire.gov.uk>",
+        b"To: Pat Planner <pat.planner@testshire.gov.uk>, "
+        b"Harry Housing <harry.housing@testshire.gov.uk>",
+    )
+    email = services.ingest_email(raw=raw).email
+    assert email.status == InboundStatus.NEW
+    assert (
+        email.triage_reason
+        == "The email names or is addressed to several officers: Harry Housing, Pat Planner."
+    )
+
+
+def test_a_reply_about_a_case_from_an_unknown_sender_waits_for_triage(world):
+    from tests.cases.factories import open_test_case
+
+    case = open_test_case(world)
+    raw = (
+        sample("reply_with_reference.eml")
+        .replace(b"TST-2026-0001", case.reference.encode())
+        .replace(b"jo.jones@testshire.gov.uk", b"someone@mailbox.example")
+    )
+    email = services.ingest_email(raw=raw).email
+    assert email.status == InboundStatus.NEW
+    assert email.triage_reason.startswith(f"A reply about {case.reference} from an unknown sender")
+    assert email.case == case
+    assert email.note_id is None
+
+
+def test_a_reply_the_case_engine_refuses_waits_for_triage(world):
+    """A party may add a shared note to their case; should the case engine refuse the note, the
+    email waits for triage with the engine's words rather than being lost."""
+    from unittest import mock
+
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from tests.cases.factories import open_test_case
+
+    case = open_test_case(world)
+    raw = sample("reply_with_reference.eml").replace(b"TST-2026-0001", case.reference.encode())
+    refusal = DjangoValidationError({"files": "evil.exe is not an allowed file"})
+    with mock.patch.object(services, "add_note", side_effect=refusal):
+        email = services.ingest_email(raw=raw).email
+    assert email.status == InboundStatus.NEW
+    assert email.triage_reason == (
+        f"The reply could not be added to {case.reference}: evil.exe is not an allowed file"
+    )
+    with mock.patch.object(services, "add_note", side_effect=PermissionRefused("no")):
+        again = services.ingest_email(
+            raw=raw.replace(b"Message-ID: <", b"Message-ID: <second.")
+        ).email
+    assert again.triage_reason == (
+        f"Cllr Jo Jones wrote about {case.reference} but may not add notes to it."
+    )
