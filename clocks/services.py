@@ -103,9 +103,7 @@ def _audit(
 ) -> None:
     """Write the audit row on whatever owns the clock.
 
-    Cases: cases.audit.record_event. Information requests: their app's `record_event` when it
-    exposes one (info_requests.audit); otherwise nothing is written here and the request's own
-    service records the change it made.
+    Cases: cases.audit.record_event. Information requests: info_requests.audit.record_event.
     """
     payload = {"deadline": deadline.pk, "kind": deadline.kind, **(data or {})}
     if deadline.case_id:
@@ -120,24 +118,16 @@ def _audit(
             at=at,
         )
         return
-    try:
-        from info_requests import audit as info_audit  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    record = getattr(info_audit, "record_event", None)
-    if record is None:
-        return
-    try:
-        record(
-            info_request=deadline.info_request,
-            actor=actor,
-            action=action,
-            reason=reason,
-            data=payload,
-            at=at,
-        )
-    except TypeError:
-        logger.warning("info_requests.audit.record_event has an unexpected signature")
+    from info_requests.audit import record_event as record_request_event
+
+    record_request_event(
+        info_request=deadline.info_request,  # type: ignore[arg-type]
+        actor=actor,  # type: ignore[arg-type]
+        action=action,
+        reason=reason,
+        data=payload,
+        at=at,
+    )
 
 
 # -- permissions ----------------------------------------------------------------------------------

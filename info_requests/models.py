@@ -577,12 +577,6 @@ class InfoRequestEvent(HashChainedEvent):
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["info_request", "at"])]
-        constraints = [
-            # One successor per event, so the trail cannot fork (as CaseEvent; issue #26).
-            models.UniqueConstraint(
-                fields=["info_request", "previous_hash"], name="inforequestevent_one_successor"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.info_request_id} {self.action} at {self.at:%Y-%m-%d %H:%M}"

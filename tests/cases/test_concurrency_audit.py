@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, CaseEvent, EventAction, NoteVisibility
-from info_requests.models import InfoRequestEvent
 from protocol_site.audit_chain import verify_audit_chains
 from registers.models import Register, RegisterEvent
 
@@ -122,18 +121,6 @@ def test_a_case_event_fork_is_refused_by_the_database():
     with pytest.raises(IntegrityError, match="caseevent_one_successor"), transaction.atomic():
         _fork_of(last, case=case).save()
     _assert_one_unbroken_chain(case)
-
-
-def test_an_info_request_event_fork_is_refused_by_the_database():
-    from tests.info_requests.factories import make_cast, make_request
-
-    request = make_request(make_cast("lancaster"))
-    last = InfoRequestEvent.objects.filter(info_request=request).last()
-    with (
-        pytest.raises(IntegrityError, match="inforequestevent_one_successor"),
-        transaction.atomic(),
-    ):
-        _fork_of(last, info_request=request).save()
 
 
 def test_a_register_event_fork_is_refused_by_the_database():

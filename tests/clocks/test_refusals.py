@@ -266,3 +266,13 @@ def test_no_draft_once_acknowledged_or_without_a_clock(route, case):
 def test_a_draft_is_cancelled_not_sent_when_the_clock_is_met(route, case, draft):
     services.meet_clocks(case=case, kinds=[ClockKind.ACKNOWLEDGEMENT], at=NOW, actor=None)
     assert AcknowledgementDraft.objects.get(pk=draft.pk).status == DraftStatus.CANCELLED
+
+
+def test_a_notice_is_queued_once_per_key(case, django_capture_on_commit_callbacks):
+    """The Notice row is the exactly-once key: asking again queues nothing more."""
+    deadline = _clock(case)
+    with django_capture_on_commit_callbacks() as queued:
+        first = services.queue_notice(deadline=deadline, kind="reminder", key="2026-12-01")
+        again = services.queue_notice(deadline=deadline, kind="reminder", key="2026-12-01")
+    assert again.pk == first.pk
+    assert len(queued) == 1
