@@ -32,7 +32,7 @@ APPS = ["cases", "clocks", "contacts", "inbound", "info_requests", "registers", 
 # Module -> the tests that exercise it (narrow on purpose: mutmut runs them per mutant).
 MODULES: dict[str, list[str]] = {
     "cases/routing.py": ["tests/cases/test_routing.py", "tests/cases/test_routing_reasons.py"],
-    "clocks/calendar.py": ["tests/clocks/test_calendar.py"],
+    "clocks/calendar.py": ["tests/clocks/test_calendar.py", "tests/clocks/test_calendar_edges.py"],
     "cases/permissions.py": ["tests/cases/test_refusals.py", "tests/cases/test_services.py"],
     "cases/services.py": ["tests/cases/test_refusals.py", "tests/cases/test_services.py"],
     "cases/selectors.py": ["tests/cases/test_selectors.py"],
