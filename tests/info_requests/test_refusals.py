@@ -483,3 +483,17 @@ def test_the_member_does_not_pause_for_resources(hounslow, refuses):
         actor=hounslow.member.user,
         reason="Too much.",
     )
+
+
+def test_a_login_with_no_council_record_logs_no_request(lan, refuses):
+    """An account not linked to a person (an operator, say) logs nothing; a superuser may."""
+    from tests.factories import UserFactory
+
+    refuses(
+        PermissionRefused,
+        "You may log requests only for yourself or your own council.",
+        services.create_info_request,
+        **_create(lan, actor=UserFactory()),
+    )
+    logged = services.create_info_request(**_create(lan, actor=UserFactory(is_superuser=True)))
+    assert logged.requested_by == lan.member

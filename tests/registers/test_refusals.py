@@ -844,7 +844,7 @@ def test_interest_advice_given_twice_or_empty(world, refuses, asked):
     )
 
 
-def test_someone_with_no_council_record_uses_no_register(world, refuses, asked):
+def test_a_login_with_no_council_record_gives_no_interest_advice(world, refuses, asked):
     """A login with no person behind it (an administrator) is refused by name, not by a crash."""
     from django.contrib.auth import get_user_model
 
@@ -856,4 +856,25 @@ def test_someone_with_no_council_record_uses_no_register(world, refuses, asked):
         actor=login,
         item=asked,
         advice="Yes.",
+    )
+
+
+def test_a_login_with_no_council_record_declares_and_answers_nothing(world, refuses, briefing):
+    from tests.factories import UserFactory
+
+    login = UserFactory()
+    refuses(
+        PermissionRefused,
+        "You can declare only your own relationships",
+        services.declare_relationship,
+        **_declare(world, actor=login),
+    )
+    offer = BriefingOffer.objects.get(briefing=briefing, group=world.groups["b"])
+    refuses(
+        PermissionRefused,
+        "Only Group B or an officer of the council can answer this offer.",
+        services.respond_to_offer,
+        actor=login,
+        offer=offer,
+        status=OfferStatus.ACCEPTED,
     )
