@@ -41,11 +41,17 @@ run: demo ## Serve on http://127.0.0.1:$PORT (default 8000) with a Celery worker
 	mkdir -p var/celery-queue var/celery-processed
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 
-test: install ## Run the whole test suite on the real PostgreSQL and Redis
+test: install ## Run the whole test suite on the real PostgreSQL and Redis; ends with the service modules' branch coverage
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -n 2 -m "not e2e and not serial" $(PYTEST_ARGS)
+		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -n 2 -m "not e2e and not serial" \
+		--cov --cov-report= $(PYTEST_ARGS)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -m "serial and not e2e" $(PYTEST_ARGS)
+		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(BIN)/pytest -q -m "serial and not e2e" \
+		--cov --cov-append --cov-report=term $(PYTEST_ARGS)
+
+mutation: install ## Mutation testing (mutmut) of the changed guard modules; ALL=1 for the whole set, MODULES="cases/routing.py ..." to choose
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		DJANGO_SETTINGS_MODULE=protocol_site.settings.test $(PY) scripts/mutation.py $(if $(ALL),--all) $(MODULES)
 
 e2e: install ## Walk every journey in Debian's chromium (Playwright) with axe WCAG 2.2 AA checks
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
@@ -78,6 +84,6 @@ ci: ## Run what CI runs (.ci/run)
 	bash .ci/run
 
 clean: ## Remove the embedded database, queue and caches (keeps .venv)
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .coverage
 
-.PHONY: help print-python install migrate demo run test e2e lint format migrations-check schema audit vendor ci clean
+.PHONY: help print-python install migrate demo run test mutation e2e lint format migrations-check schema audit vendor ci clean

@@ -570,6 +570,13 @@ class CaseEvent(HashChainedEvent):
                 fields=["actor"], name="caseevent_actor", condition=Q(actor__isnull=False)
             ),
         ]
+        constraints = [
+            # One successor per event: two writers that both chained onto the same tail (a
+            # missing row lock) fail instead of forking the trail (issue #26).
+            models.UniqueConstraint(
+                fields=["case", "previous_hash"], name="caseevent_one_successor"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} at {self.at:%Y-%m-%d %H:%M}"

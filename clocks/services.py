@@ -143,9 +143,7 @@ def _audit(
 ) -> None:
     """Write the audit row on whatever owns the clock.
 
-    Cases: cases.audit.record_event. Information requests: their app's `record_event` when it
-    exposes one (info_requests.audit); otherwise nothing is written here and the request's own
-    service records the change it made.
+    Cases: cases.audit.record_event. Information requests: info_requests.audit.record_event.
     """
     payload = {"deadline": deadline.pk, "kind": deadline.kind, **(data or {})}
     if deadline.case_id:
@@ -160,24 +158,16 @@ def _audit(
             at=at,
         )
         return
-    try:
-        from info_requests import audit as info_audit  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    record = getattr(info_audit, "record_event", None)
-    if record is None:
-        return
-    try:
-        record(
-            info_request=deadline.info_request,
-            actor=actor,
-            action=action,
-            reason=reason,
-            data=payload,
-            at=at,
-        )
-    except TypeError:
-        logger.warning("info_requests.audit.record_event has an unexpected signature")
+    from info_requests.audit import record_event as record_request_event
+
+    record_request_event(
+        info_request=deadline.info_request,  # type: ignore[arg-type]
+        actor=actor,  # type: ignore[arg-type]
+        action=action,
+        reason=reason,
+        data=payload,
+        at=at,
+    )
 
 
 # -- permissions ----------------------------------------------------------------------------------
@@ -405,16 +395,6 @@ def stop_open_clocks(*, case: Case, at: datetime.datetime | None = None) -> int:
     return Deadline.objects.filter(
         case=case, met_at__isnull=True, breached_at__isnull=True, cancelled_at__isnull=True
     ).update(cancelled_at=at)
-
-
-@transaction.atomic
-def stop_clock(*, deadline: Deadline, at: datetime.datetime | None = None) -> Deadline:
-    """Stop one clock without meeting it (e.g. an information request withdrawn)."""
-    deadline = _lock(deadline)
-    if deadline.met_at is None and deadline.cancelled_at is None:
-        deadline.cancelled_at = at or timezone.now()
-        deadline.save(update_fields=["cancelled_at"])
-    return deadline
 
 
 # -- pausing (FOI fees / clarification) -----------------------------------------------------------

@@ -33,7 +33,7 @@ from protocol_site.errors import ActionNotAllowed, PermissionRefused
 
 from .models import InboundEmail, InboundOutcome, InboundStatus
 from .parsing import MalformedEmail, ParsedAttachment, ParsedEmail, parse_message
-from .selectors import triage_queue_for
+from .selectors import visible_inbound_emails_for
 
 User = AuthUser | AnonymousUser
 
@@ -381,7 +381,8 @@ def notify_clerks(*, email_id: int) -> int:
 
 # -- triage ----------------------------------------------------------------------------------------
 def _lock_for_triage(email: InboundEmail, actor: User) -> InboundEmail:
-    if not triage_queue_for(actor).filter(pk=email.pk).exists():
+    # Visibility, not the waiting queue: a second submit is told the email was dealt with.
+    if not visible_inbound_emails_for(actor).filter(pk=email.pk).exists():
         raise PermissionRefused("You cannot act on this email.")
     current = InboundEmail.objects.select_for_update().get(pk=email.pk)
     if current.status != InboundStatus.NEW:

@@ -6,15 +6,13 @@ holiday "in any part of the United Kingdom", so St Andrew's Day (Scotland) and S
 20 working days for an internal review.
 
 The clock engine (`clocks.services`) owns Deadline rows and writes their audit events through
-`info_requests.audit.record_event`. This module calls it, and keeps a small private fallback on
-`clocks.calendar` for any function the engine does not (yet) offer.
+`info_requests.audit.record_event`; this module names the request's clocks and calls it.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
@@ -22,10 +20,10 @@ from django.utils import timezone
 
 from cases.models import ClockCalendar, ClockKind
 from clocks import calendar as cal
+from clocks import services as engine
 from clocks.models import Deadline
 
-from .audit import record_event
-from .models import InfoEventAction, InfoRequest, InfoRequestState
+from .models import InfoRequest, InfoRequestState
 
 FOI_WORKING_DAYS = 20
 INTERNAL_REVIEW_WORKING_DAYS = 20
@@ -43,12 +41,6 @@ UNDECIDED_STATES = frozenset(
 )
 KIND_LABELS = dict(ClockKind.choices)
 User = AuthUser | AnonymousUser
-
-
-def _engine(name: str) -> Any:
-    from clocks import services
-
-    return getattr(services, name, None)
 
 
 def _all_uk() -> cal.WorkingCalendar:
@@ -99,48 +91,17 @@ def foi_if_handled(info_request: InfoRequest) -> FoiIfHandled | None:
     )
 
 
-def _audit(deadline: Deadline, action: str, reason: str, actor: User | None = None) -> None:
-    owner = InfoRequest.objects.get(pk=deadline.info_request_id)
-    record_event(
-        info_request=owner,
-        actor=actor,
-        action=action,
-        reason=reason,
-        data={
-            "deadline": deadline.pk,
-            "kind": deadline.kind,
-            "due_at": deadline.due_at.isoformat(),
-        },
-    )
-
-
 def start_clock(
     *, info_request: InfoRequest, kind: str, length: int, received_at: datetime.datetime
 ) -> Deadline:
-    engine = _engine("start_clock")
-    if engine is not None:
-        deadline: Deadline = engine(
-            info_request=info_request,
-            kind=kind,
-            length=length,
-            working_days=True,
-            calendar_region=ClockCalendar.ALL_UK,
-            received_at=received_at,
-        )
-        return deadline
-    due = cal.due_at(received_at, length=length, working_days=True, calendar=_all_uk())
-    deadline = Deadline.objects.create(
+    return engine.start_clock(
         info_request=info_request,
         kind=kind,
         length=length,
         working_days=True,
-        calendar=ClockCalendar.ALL_UK,
-        starts_at=received_at,
-        due_at=due,
-        original_due_at=due,
+        calendar_region=ClockCalendar.ALL_UK,
+        received_at=received_at,
     )
-    _audit(deadline, InfoEventAction.CLOCK_STARTED, f"{KIND_LABELS[kind]} due {_fmt(due)}")
-    return deadline
 
 
 def open_deadline(info_request: InfoRequest, kind: str) -> Deadline | None:
@@ -154,55 +115,16 @@ def open_deadline(info_request: InfoRequest, kind: str) -> Deadline | None:
 
 
 def pause_clock(*, deadline: Deadline, at: datetime.datetime, reason: str) -> Deadline:
-    engine = _engine("pause_clock")
-    if engine is not None:
-        paused: Deadline = engine(deadline=deadline, at=at, reason=reason)
-        return paused
-    deadline.paused_at = at
-    deadline.save(update_fields=["paused_at"])
-    _audit(deadline, InfoEventAction.CLOCK_PAUSED, reason)
-    return deadline
-
-
-def resume_clock(*, deadline: Deadline, at: datetime.datetime) -> Deadline:
-    engine = _engine("resume_clock")
-    if engine is not None:
-        resumed: Deadline = engine(deadline=deadline, at=at)
-        return resumed
-    if deadline.paused_at is None:
-        return deadline
-    calendar = _all_uk()
-    stood = 0
-    day = cal.local(deadline.paused_at).date()
-    while day < cal.local(at).date():
-        day += datetime.timedelta(days=1)
-        stood += calendar.is_working_day(day)
-    if stood:
-        due_day = cal.working_days_after(cal.local(deadline.due_at).date(), stood, calendar)
-        deadline.due_at = cal.end_of_day(due_day)
-    deadline.paused_at = None
-    deadline.save(update_fields=["paused_at", "due_at"])
-    _audit(deadline, InfoEventAction.CLOCK_RESUMED, f"Running again: due {_fmt(deadline.due_at)}")
-    return deadline
+    return engine.pause_clock(deadline=deadline, at=at, reason=reason)
 
 
 def restart_clock(*, deadline: Deadline, at: datetime.datetime, reason: str) -> Deadline:
-    """The clocks app's `restart_clock`: the whole length again from `at` (FOIA s.1(3))."""
-    from clocks.services import restart_clock as restart
-
-    return restart(deadline=deadline, at=at, reason=reason)
+    """The whole length again from `at` (FOIA s.1(3))."""
+    return engine.restart_clock(deadline=deadline, at=at, reason=reason)
 
 
 def meet_clock(*, deadline: Deadline, at: datetime.datetime, actor: User | None) -> Deadline:
-    engine = _engine("meet_clock")
-    if engine is not None:
-        met: Deadline = engine(deadline=deadline, at=at, actor=actor)
-        return met
-    deadline.met_at = at
-    deadline.save(update_fields=["met_at"])
-    late = " (late)" if at > deadline.due_at else ""
-    _audit(deadline, InfoEventAction.CLOCK_MET, f"{KIND_LABELS[deadline.kind]} met{late}", actor)
-    return deadline
+    return engine.meet_clock(deadline=deadline, at=at, actor=actor)
 
 
 def stop_clocks(*, info_request: InfoRequest, at: datetime.datetime | None = None) -> int:

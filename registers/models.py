@@ -441,6 +441,13 @@ class RegisterEvent(HashChainedEvent):
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["register", "object_id", "at"])]
+        constraints = [
+            # One successor per event, so an entry's trail cannot fork (as CaseEvent; issue #26).
+            models.UniqueConstraint(
+                fields=["register", "object_id", "previous_hash"],
+                name="registerevent_one_successor",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.register} {self.object_id} {self.action}"

@@ -69,3 +69,11 @@ def demo(councils):
 
     call_command("load_demo", verbosity=0, sample_cases=False)
     return councils
+
+
+@pytest.fixture
+def refuses(django_capture_on_commit_callbacks):
+    """Check a refusal: its message, and nothing written, queued or emailed (tests/refusals.py)."""
+    from tests.refusals import refusal_checker
+
+    return refusal_checker(django_capture_on_commit_callbacks)

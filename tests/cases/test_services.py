@@ -249,7 +249,10 @@ def test_who_may_escalate(world, case_type, actor, about, allowed):
 
         StepFactory(variant=case.variant, position=2, state="leader", handler_role="leader")
     if allowed:
-        services.escalate_case(case=case, actor=world.user(actor), reason="")
+        escalated = services.escalate_case(case=case, actor=world.user(actor), reason="")
+        assert (escalated.step_position, escalated.state) == (2, "monitoring_officer")
+        event = CaseEvent.objects.get(case=case, action=EventAction.ESCALATED)
+        assert event.actor == world.user(actor)
     else:
         with pytest.raises(PermissionRefused) as exc:
             services.escalate_case(case=case, actor=world.user(actor), reason="")
@@ -294,11 +297,21 @@ def test_respond_meets_the_response_clock_and_shares_the_text(world):
 )
 def test_handler_actions(world, service, kwargs, actor, allowed):
     case = open_test_case(world)
+    before = CaseEvent.objects.filter(case=case).count()
     if allowed:
         service(case=case, actor=world.user(actor), **kwargs)
+        # The action is on the timeline, in the handler's name.
+        done = {
+            services.acknowledge_case: EventAction.ACKNOWLEDGED,
+            services.respond_to_case: EventAction.RESPONDED,
+            services.resolve_case: EventAction.RESOLVED,
+        }[service]
+        event = CaseEvent.objects.get(case=case, action=done)
+        assert event.actor == world.user(actor)
     else:
         with pytest.raises(PermissionRefused):
             service(case=case, actor=world.user(actor), **kwargs)
+        assert CaseEvent.objects.filter(case=case).count() == before
 
 
 # -- resolve / withdraw / reopen ----------------------------------------------------------------

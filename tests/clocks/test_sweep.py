@@ -253,6 +253,9 @@ def test_a_clock_a_service_is_changing_is_skipped_and_swept_next_time(
             cursor.execute("SELECT id FROM clocks_deadline WHERE id = %s FOR UPDATE", [held.pk])
         first = sweep(django_capture_on_commit_callbacks, now=NOW)
     finally:
+        # Roll back first: it returns once the server has released the lock, where close()
+        # alone leaves the release to the server's own time (the next sweep could still meet it).
+        other.rollback()
         other.close()
     second = sweep(django_capture_on_commit_callbacks, now=NOW)
 
@@ -276,6 +279,9 @@ def test_the_sweep_does_not_hold_the_cases_a_clerk_is_working_on():
         with mock.patch.object(send_notice, "delay_on_commit", side_effect=queued.append):
             result = sweep_due_deadlines(now=NOW)
     finally:
+        # Roll back first: it returns once the server has released the lock, where close()
+        # alone leaves the release to the server's own time (the next sweep could still meet it).
+        other.rollback()
         other.close()
 
     assert result.breaches == 1
@@ -334,6 +340,9 @@ def test_another_sweep_holding_the_advisory_lock_stops_this_one():
             cursor.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
         result = sweep_due_deadlines(now=NOW)
     finally:
+        # Roll back first: it returns once the server has released the lock, where close()
+        # alone leaves the release to the server's own time (the next sweep could still meet it).
+        other.rollback()
         other.close()
 
     assert result.locked_out is True

@@ -31,13 +31,12 @@ from django.utils import timezone
 from cases.models import CaseEvent, ClockKind, EventAction
 from clocks.models import Deadline, Notice, NoticeKind
 from tests.clocks.factories import make_case, make_route
+from tests.redis_db import chosen_redis_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(settings.BASE_DIR)
 CELERY = str(Path(sys.executable).parent / "celery")
-# A Redis database of this test's own, so no other worker (or engineer) consumes its tasks.
-REDIS_DB = int(os.environ.get("CLOCKS_WORKER_TEST_REDIS_DB", "9"))
 # A queue of this run's own, so two test runs on one machine never take each other's tasks.
 QUEUE = f"clocks-it-{uuid.uuid4().hex}"
 TIMEOUT = 120.0  # generous: CI runs this beside another xdist worker on 2 cores
@@ -64,11 +63,7 @@ def _free_port() -> int:
 
 
 def _redis_url() -> str:
-    host = "127.0.0.1"
-    base = settings.CELERY_BROKER_URL
-    if base.startswith("redis://"):
-        host = base.split("//", 1)[1].split("/", 1)[0]
-    return f"redis://{host}/{REDIS_DB}"
+    return chosen_redis_url()
 
 
 @pytest.fixture
@@ -94,7 +89,7 @@ def broker() -> Iterator[redis.Redis]:
         if os.environ.get("CI", "").lower() == "true":
             raise
         pytest.skip("Redis is not reachable")
-    client.flushdb()  # this test's own database only
+    client.flushdb()  # the database the environment chose for the tests (tests/redis_db.py)
     yield client
     client.flushdb()
     client.close()
