@@ -53,18 +53,25 @@ def visible_deadlines_for(user: User) -> QuerySet[Deadline]:
 
 
 def acknowledgement_draft_for(user: User, pk: int) -> AcknowledgementDraft | None:
-    """The draft if its case is visible to `user` (else None, which views turn into 404)."""
+    """The draft if its case is visible to `user` with full access (else None, a 404).
+
+    A party never sees it, sent or not: it holds the complainant's address, and the one it was
+    for has it in their inbox (issue #23)."""
     if user is None or not user.is_authenticated:
         return None
-    from cases.selectors import visible_cases_for
+    from cases.selectors import Access, case_access, visible_cases_for
 
-    return (
+    draft = (
         AcknowledgementDraft.objects.select_related(
             "case__council", "case__raised_by", "case__handler", "case__variant", "deadline"
         )
         .filter(pk=pk, case__in=visible_cases_for(user).values("pk"))
         .first()
     )
+    if draft is None:
+        return None
+    draft.case._visible_to = user.pk  # type: ignore[attr-defined]  # checked just above
+    return draft if case_access(user, draft.case) == Access.FULL else None
 
 
 @dataclass
@@ -118,10 +125,18 @@ def dashboard_for(user: User, *, now: datetime.datetime | None = None) -> Dashbo
             counts.items(), key=lambda item: (-overdue_counts[item[0]], item[0][1])
         )
     ]
+    person = person_for(user)
     drafts = list(
         AcknowledgementDraft.objects.filter(
             status=DraftStatus.DRAFT, case__in=visible_deadlines_for(user).values("case_id")
-        ).select_related("case", "deadline")
+        )
+        # Never a party's own case: the draft holds the complainant's address (issue #23).
+        .exclude(
+            Q(case__raised_by_id=person.pk) | Q(case__about_id=person.pk)
+            if person is not None
+            else Q(pk__in=[])
+        )
+        .select_related("case", "deadline")
     )
     return Dashboard(
         overdue=overdue,

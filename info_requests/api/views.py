@@ -105,7 +105,7 @@ class InfoRequestViewSet(
         responses={201: InfoRequestSerializer, **_errors(400, 401, 403)},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = InfoRequestCreateSerializer(data=request.data)
+        data = InfoRequestCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         created = services.create_info_request(**data.validated_data, actor=request.user)
         return self._respond(created, status.HTTP_201_CREATED)
