@@ -23,6 +23,7 @@ from django.utils import timezone
 from cases.models import EventAction
 from contacts.models import Person, Role
 from contacts.selectors import role_holders
+from protocol_site.validators import one_line
 
 from . import calendar as cal
 from .models import Deadline, Notice, NoticeKind
@@ -125,7 +126,9 @@ def build_message(notice: Notice, deadline: Deadline) -> EmailMultiAlternatives:
         context["body"] = draft.body if draft is not None else ""
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to, reply_to=reply_to or None)
+    message = EmailMultiAlternatives(
+        subject=one_line(subject), body=text, to=to, reply_to=reply_to or None
+    )
     message.attach_alternative(html, "text/html")
     return message
 

@@ -23,5 +23,6 @@ urlpatterns = [
     path("account/", include("protocol_site.account_views")),
 ]
 
+handler400 = "protocol_site.error_pages.bad_request"
 handler404 = "protocol_site.error_pages.page_not_found"
 handler500 = "protocol_site.error_pages.server_error"

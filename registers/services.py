@@ -30,6 +30,7 @@ from contacts.models import (
 )
 from contacts.selectors import role_holders
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
+from protocol_site.validators import one_line
 
 from . import selectors
 from .models import (
@@ -111,6 +112,7 @@ def _email_later(subject: str, body: str, people: Iterable[Person]) -> None:
     addresses = sorted({p.email for p in people if p.email})
     if not addresses:
         return
+    subject = one_line(subject)  # a header is one line, whatever was typed (issue #23)
     messages = tuple((subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses)
     transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
 

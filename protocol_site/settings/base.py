@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL byte in the path or query string is a 400, never a database error (issue #23).
+    "protocol_site.middleware.RejectNulMiddleware",
     "protocol_site.middleware.SessionIdleTimeoutMiddleware",
     # Optional TOTP second factor for MOs and admins (protocol_site/two_factor.py).
     "django_otp.middleware.OTPMiddleware",
