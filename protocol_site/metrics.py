@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -195,8 +196,22 @@ def _authorised(request: HttpRequest) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(supplied.strip(), token)
 
 
+def _allowed_host(request: HttpRequest) -> bool:
+    """The Host header is one of ALLOWED_HOSTS or METRICS_ALLOWED_HOSTS (the middleware answers
+    /metrics before Django's own host check, for the probes' sake)."""
+    raw = str(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME") or "")
+    domain, _port = split_domain_port(raw)
+    allowed = [*settings.ALLOWED_HOSTS, *settings.METRICS_ALLOWED_HOSTS]
+    if settings.DEBUG and not settings.ALLOWED_HOSTS:
+        allowed += [".localhost", "127.0.0.1", "[::1]"]
+    return bool(domain) and validate_host(domain, allowed)
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Prometheus text format. With METRICS_TOKEN set, `Authorization: Bearer <token>` is needed."""
+    """Prometheus text format, on an allowed host only. With METRICS_TOKEN set (production
+    requires it: protocol.E006), `Authorization: Bearer <token>` is needed."""
+    if not _allowed_host(request):
+        return HttpResponse("Not found.\n", status=404, content_type="text/plain")
     if not _authorised(request):
         return HttpResponse(
             "Metrics need a bearer token.\n",

@@ -7,6 +7,7 @@ Order in settings.MIDDLEWARE (top first):
     RequestMetricsMiddleware   latency histogram for real pages only
     ... Django's own ...
     RejectNulMiddleware            after AuthenticationMiddleware (its 400 page names the user)
+    NoStoreMiddleware              after AuthenticationMiddleware
     SessionIdleTimeoutMiddleware   after AuthenticationMiddleware
 """
 
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from protocol_site import logging as ops_logging
 
@@ -173,3 +175,22 @@ def _has_nul(request: HttpRequest) -> bool:
 
 def _nul_in(data: QueryDict) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer to a signed-in user and every API answer.
+
+    Such pages show cases, information requests and registers; on a shared council PC neither
+    the browser's cache nor its back button may keep them after sign-out (issue #23). Static
+    files (served before this by WhiteNoise) and anonymous pages stay cacheable."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path.startswith("/api/"):
+            patch_cache_control(response, no_store=True, private=True)
+            response.headers.pop("Expires", None)
+        return response

@@ -20,6 +20,7 @@ urlpatterns = [
     path("inbound/", include("inbound.urls")),
     path("account/two-factor/", include("protocol_site.two_factor")),
     path("api/", include("protocol_site.api.urls")),
+    path("account/password/", include("protocol_site.passwords")),
     path("account/", include("protocol_site.account_views")),
 ]
 

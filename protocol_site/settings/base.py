@@ -62,11 +62,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A NUL byte in the path or query string is a 400, never a database error (issue #23).
     "protocol_site.middleware.RejectNulMiddleware",
+    # Pages with case, request or register data are never cached (shared council PCs, #23).
+    "protocol_site.middleware.NoStoreMiddleware",
     "protocol_site.middleware.SessionIdleTimeoutMiddleware",
     # Optional TOTP second factor for MOs and admins (protocol_site/two_factor.py).
     "django_otp.middleware.OTPMiddleware",
     "protocol_site.two_factor.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The demo password is changed before anything else in production (issue #23).
+    "protocol_site.passwords.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a django-axes lockout into the locked-out page (SECURITY.md).
     "axes.middleware.AxesMiddleware",
@@ -115,6 +119,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# A sign-in with load_demo's password must choose a new one first (on in production).
+FORCE_DEMO_PASSWORD_CHANGE = env.bool("FORCE_DEMO_PASSWORD_CHANGE", default=False)
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # the reset email says "for 3 days"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -195,6 +202,10 @@ REST_FRAMEWORK = {
         "protocol_site.api.throttling.AnonThrottle",
         "protocol_site.api.throttling.UserThrottle",
     ],
+    # Who the client is, for the per-address throttles: 0 = the connecting address only
+    # (REMOTE_ADDR; X-Forwarded-For ignored, so a forged one resets nothing). Behind N proxies
+    # that each append to X-Forwarded-For, set NUM_PROXIES=N (docs/operations.md, issue #23).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
         "user": env("API_THROTTLE_USER", default="1200/minute"),
@@ -272,6 +283,9 @@ CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=None)
 
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Host names (or addresses) the metrics scraper may use besides DJANGO_ALLOWED_HOSTS, e.g. the
+# container's name on the monitoring network. Any other Host header gets a 404 (issue #23).
+METRICS_ALLOWED_HOSTS = env.list("METRICS_ALLOWED_HOSTS", default=[])
 OPS_CHECK_TIMEOUT_SECONDS = env.float("OPS_CHECK_TIMEOUT_SECONDS", default=2.0)
 READYZ_REQUIRE_BEAT = env.bool("READYZ_REQUIRE_BEAT", default=True)
 # /readyz fails when the sweep has not run for this long (five missed sweeps, at least 5 minutes).
