@@ -14,7 +14,7 @@ from django.utils import timezone
 from contacts.selectors import administered_council_ids, person_for
 
 from . import calendar as cal
-from .models import AcknowledgementDraft, Deadline, DeadlineStatus, DraftStatus
+from .models import AcknowledgementDraft, Deadline, DeadlineStatus, DraftStatus, Notice
 
 # Any: django-stubs types request.user as User | AnonymousUser, services as AbstractBaseUser.
 User = Any
@@ -80,6 +80,7 @@ class Dashboard:
     due_this_week: list[Deadline]
     per_handler: list[dict[str, Any]]
     drafts: list[AcknowledgementDraft] = field(default_factory=list)
+    failing_notices: list[Notice] = field(default_factory=list)
     now: datetime.datetime = field(default_factory=timezone.now)
 
 
@@ -143,5 +144,20 @@ def dashboard_for(user: User, *, now: datetime.datetime | None = None) -> Dashbo
         due_this_week=due_this_week,
         per_handler=per_handler,
         drafts=drafts,
+        failing_notices=list(
+            failing_notices().filter(deadline__in=visible_deadlines_for(user).values("pk"))
+        ),
         now=now,
+    )
+
+
+def failing_notices() -> QuerySet[Notice]:
+    """Emails the clocks could not send after `FAILING_AFTER_ATTEMPTS` tries (still retried,
+    issue #23), oldest first, with what a list shows."""
+    from .sweep import FAILING_AFTER_ATTEMPTS
+
+    return (
+        Notice.objects.filter(sent_at__isnull=True, attempts__gte=FAILING_AFTER_ATTEMPTS)
+        .select_related("deadline__case", "deadline__info_request")
+        .order_by("created_at", "pk")
     )

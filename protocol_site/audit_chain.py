@@ -21,7 +21,7 @@ from django.db import DEFAULT_DB_ALIAS
 
 HASH_MISMATCH = "hash does not match the event's fields"
 LINK_MISMATCH = "previous_hash does not match the event before"
-OPENING_MISSING = "its opening event is missing (events deleted, or the trail truncated)"
+OPENING_MISSING = "it has no audit events (its trail was deleted or truncated)"
 
 
 @dataclass(frozen=True)
@@ -119,33 +119,30 @@ def verify_audit_chains(*, database: str = DEFAULT_DB_ALIAS, limit: int = 1000) 
 
 
 def missing_openings(*, database: str = DEFAULT_DB_ALIAS) -> Iterator[ChainBreak]:
-    """Every case and information request without its opening event (issue #23): deleting a
-    whole object's events, or emptying an audit table, leaves no chain to break, so the objects
-    themselves are counted. Event id 0: there is no event to name."""
+    """Every case and information request without a single audit event (issue #23): deleting
+    a whole object's events, or emptying an audit table, leaves no chain to break, so the
+    objects themselves are counted (every one is opened with an event). Deleting only the first
+    events breaks the link of the next, which `chain_breaks` reports. Event id 0: there is no
+    event to name."""
     from django.db.models import Exists, OuterRef
 
-    from cases.models import Case, CaseEvent, EventAction
-    from info_requests.models import InfoEventAction, InfoRequest, InfoRequestEvent
+    from cases.models import Case, CaseEvent
+    from info_requests.models import InfoRequest, InfoRequestEvent
 
-    opened = CaseEvent.objects.using(database).filter(
-        case_id=OuterRef("pk"), action=EventAction.OPENED
-    )
-    for reference in (
-        Case.objects.using(database)
-        .filter(~Exists(opened))
-        .order_by("pk")
-        .values_list("reference", flat=True)
-        .iterator()
-    ):
-        yield ChainBreak("case", reference, 0, OPENING_MISSING)
-    created = InfoRequestEvent.objects.using(database).filter(
-        info_request_id=OuterRef("pk"), action=InfoEventAction.CREATED
-    )
-    for reference in (
-        InfoRequest.objects.using(database)
-        .filter(~Exists(created))
-        .order_by("pk")
-        .values_list("reference", flat=True)
-        .iterator()
-    ):
-        yield ChainBreak("info_request", reference, 0, OPENING_MISSING)
+    trails: list[tuple[str, Any, Any]] = [
+        ("case", Case, CaseEvent.objects.filter(case_id=OuterRef("pk"))),
+        (
+            "info_request",
+            InfoRequest,
+            InfoRequestEvent.objects.filter(info_request_id=OuterRef("pk")),
+        ),
+    ]
+    for trail, model, events in trails:
+        orphans = (
+            model.objects.using(database)
+            .filter(~Exists(events.using(database)))
+            .order_by("pk")
+            .values_list("reference", flat=True)
+        )
+        for reference in orphans.iterator():
+            yield ChainBreak(trail, reference, 0, OPENING_MISSING)

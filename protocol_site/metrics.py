@@ -175,6 +175,37 @@ class _ProcessRegistry(Collector):
         yield from REGISTRY.collect()
 
 
+class NoticeCollector(Collector):
+    """Emails the clocks could not send: alert on `protocol_notices_failing > 0` (issue #23)."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from django.db.models import Min
+        from django.utils import timezone
+
+        from clocks.models import Notice
+        from clocks.sweep import FAILING_AFTER_ATTEMPTS
+
+        failing = GaugeMetricFamily(
+            "protocol_notices_failing",
+            "Unsent clock emails that have failed at least "
+            f"{FAILING_AFTER_ATTEMPTS} times (still retried).",
+        )
+        oldest = GaugeMetricFamily(
+            "protocol_notices_unsent_oldest_seconds",
+            "Age of the oldest clock email not yet handed to the mail server.",
+        )
+        try:
+            unsent = Notice.objects.filter(sent_at__isnull=True)
+            failing.add_metric([], unsent.filter(attempts__gte=FAILING_AFTER_ATTEMPTS).count())
+            first = unsent.aggregate(first=Min("created_at"))["first"]
+            oldest.add_metric([], (timezone.now() - first).total_seconds() if first else 0.0)
+        except Exception:  # the database is down: /readyz says so; no numbers is honest
+            logger.warning("Notice metrics unavailable", exc_info=True)
+            return
+        yield failing
+        yield oldest
+
+
 def scrape_registry(*, include_database: bool = True) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -183,6 +214,7 @@ def scrape_registry(*, include_database: bool = True) -> CollectorRegistry:
         registry.register(_ProcessRegistry())
     if include_database:
         registry.register(DeadlineCollector())
+        registry.register(NoticeCollector())
         registry.register(HeartbeatCollector())
     return registry
 

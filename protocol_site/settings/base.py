@@ -163,6 +163,14 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 # The queue tasks go to when none is named (a test worker uses one of its own).
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_DEFAULT_QUEUE", default="celery")
+# The sweep and the clocks' emails have queues of their own, so a backlog of sends never holds
+# up the sweep (issue #23). Every worker command names its queues with -Q (Procfile, compose).
+CELERY_SWEEP_QUEUE = env("CELERY_SWEEP_QUEUE", default="sweep")
+CELERY_NOTICE_QUEUE = env("CELERY_NOTICE_QUEUE", default="notices")
+CELERY_TASK_ROUTES = {
+    "clocks.tasks.sweep_deadlines": {"queue": CELERY_SWEEP_QUEUE},
+    "clocks.tasks.send_notice": {"queue": CELERY_NOTICE_QUEUE},
+}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
