@@ -242,8 +242,27 @@ def deliver_notice(*, notice_id: int) -> bool:
                 notice.sent_at = timezone.now()
                 notice.last_error = ""
             notice.save(update_fields=["recipients", "sent_at", "last_error"])
-            return bool(message.to)
     except Exception as exc:
         Notice.objects.filter(pk=notice_id).update(last_error=repr(exc)[:1000])
         logger.warning("Notice %s not sent: %r", notice_id, exc)
         raise
+    if message.to and notice.kind == NoticeKind.ACKNOWLEDGEMENT:
+        record_acknowledgement_sent(notice=notice, deadline=deadline)
+    return bool(message.to)
+
+
+def record_acknowledgement_sent(*, notice: Notice, deadline: Deadline) -> None:
+    """The case's "Acknowledgement sent" row, written once the mail server took the email, by
+    the login that approved it (issue #23: the case never says an email went before it did)."""
+    from .services import _audit, _lock
+
+    draft = getattr(notice, "acknowledgement", None)
+    with transaction.atomic():
+        locked = _lock(deadline)
+        _audit(
+            locked,
+            action=EventAction.ACKNOWLEDGEMENT_SENT,
+            actor=draft.sent_by if draft is not None else None,
+            reason=f"Acknowledgement emailed to {', '.join(notice.recipients)}",
+            data={"notice": notice.pk},
+        )

@@ -750,12 +750,8 @@ def send_acknowledgement(
     draft.sent_by = actor if actor is not None and actor.is_authenticated else None  # type: ignore[assignment]
     draft.notice = queue_notice(deadline=deadline, kind=NoticeKind.ACKNOWLEDGEMENT)
     draft.save(update_fields=["subject", "body", "status", "sent_at", "sent_by", "notice"])
-    _audit(
-        deadline,
-        action=EventAction.ACKNOWLEDGEMENT_SENT,
-        actor=actor,
-        reason=f"Acknowledgement emailed to {draft.to_email}",
-    )
+    # "Acknowledgement emailed" goes on the case when the mail server has taken it
+    # (notices.record_acknowledgement_sent), never before (issue #23).
     if case.acknowledged_at is None:
         _acknowledge_case(case=case, actor=actor, at=now)
     return draft

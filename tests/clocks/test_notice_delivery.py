@@ -154,3 +154,39 @@ def test_the_sweep_and_the_emails_have_queues_of_their_own():
     procfile = (django_settings.BASE_DIR / "Procfile").read_text()
     assert f"-Q {sweep} " in procfile
     assert f"-Q celery,{send} " in procfile
+
+
+def _acknowledge(route, case, django_capture_on_commit_callbacks):
+    from clocks import services
+
+    draft = services.on_case_opened(case=case)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_acknowledgement(
+            draft=draft, actor=route.handler.user, subject="Your concern", body="Dear member"
+        )
+    return draft
+
+
+def test_the_case_says_acknowledgement_emailed_only_once_the_mail_server_took_it(
+    settings, django_capture_on_commit_callbacks
+):
+    from cases.models import CaseEvent, EventAction
+
+    settings.EMAIL_BACKEND = "tests.clocks.failing_backend.FailingBackend"
+    route = make_route()
+    case = make_case(route, received_at=timezone.now())
+    from celery.exceptions import Retry
+
+    # The task's eager run fails, and Celery would retry it.
+    with pytest.raises((ConnectionRefusedError, Retry)):
+        _acknowledge(route, case, django_capture_on_commit_callbacks)
+    sent = CaseEvent.objects.filter(case=case, action=EventAction.ACKNOWLEDGEMENT_SENT)
+    assert not sent.exists()
+    # The mail server is back: the retry sends it, and only now the case says so, by the
+    # handler who approved it.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    notice = Notice.objects.get(deadline__case=case, kind=NoticeKind.ACKNOWLEDGEMENT)
+    assert deliver_notice(notice_id=notice.pk) is True
+    event = sent.get()
+    assert event.actor == route.handler.user
+    assert route.member.email in event.reason
