@@ -61,7 +61,7 @@ def chain_breaks(
             current, previous = key, ""
         if event.previous_hash != previous:
             yield ChainBreak(trail, reference(event), event.pk, LINK_MISMATCH)
-        if event.hash != event.compute_hash():
+        if not event.hash_matches():
             yield ChainBreak(trail, reference(event), event.pk, HASH_MISMATCH)
         previous = event.hash
 

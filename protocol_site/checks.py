@@ -89,6 +89,16 @@ def _production_problems() -> list[tuple[str, str, str]]:
                 "Set CACHE_URL=redis://HOST:6379/1 (defaults to CELERY_BROKER_URL).",
             )
         )
+    if not getattr(settings, "AUDIT_HMAC_KEYS", []):
+        problems.append(
+            (
+                "protocol.E008",
+                "AUDIT_HMAC_KEYS is not set: the audit chain could be re-sealed by anyone who "
+                "can write to the database.",
+                "Set AUDIT_HMAC_KEYS=k1:<40+ random characters> (or AUDIT_HMAC_KEYS_FILE to a "
+                "secrets file); keep it out of the database and its backups.",
+            )
+        )
     return problems
 
 

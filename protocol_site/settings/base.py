@@ -291,6 +291,37 @@ CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=None)
 
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+
+def _audit_keys(text: str) -> list[tuple[str, bytes]]:
+    """ "id:secret" entries, comma- or line-separated, the current key first."""
+    pairs = []
+    for entry in text.replace("\n", ",").split(","):
+        kid, sep, secret = entry.strip().partition(":")
+        if sep and kid and secret:
+            pairs.append((kid.strip(), secret.strip().encode()))
+    return pairs
+
+
+# The audit chain's HMAC keys (issue #23): from the environment or a secrets file, never the
+# database. Rotate by listing a new key first and keeping the old ones (they verify what they
+# signed). Empty: plain SHA-256 (development). Production requires a key (protocol.E008).
+_AUDIT_KEYS_FILE = env("AUDIT_HMAC_KEYS_FILE", default="")
+AUDIT_HMAC_KEYS = _audit_keys(
+    Path(_AUDIT_KEYS_FILE).read_text(encoding="utf-8")
+    if _AUDIT_KEYS_FILE
+    else env("AUDIT_HMAC_KEYS", default="")
+)
+# Events written before the keys were introduced keep their plain hashes until this moment.
+# ISO 8601 with an offset, e.g. 2027-01-04T09:00:00+00:00 (naive is read as UTC).
+_UNKEYED_UNTIL = env("AUDIT_UNKEYED_UNTIL", default="")
+AUDIT_UNKEYED_UNTIL = (
+    datetime.datetime.fromisoformat(_UNKEYED_UNTIL).replace(
+        tzinfo=datetime.datetime.fromisoformat(_UNKEYED_UNTIL).tzinfo or datetime.UTC
+    )
+    if _UNKEYED_UNTIL
+    else None
+)
 # Host names (or addresses) the metrics scraper may use besides DJANGO_ALLOWED_HOSTS, e.g. the
 # container's name on the monitoring network. Any other Host header gets a 404 (issue #23).
 METRICS_ALLOWED_HOSTS = env.list("METRICS_ALLOWED_HOSTS", default=[])

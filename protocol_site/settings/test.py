@@ -35,3 +35,5 @@ STORAGES = {
 # django-axes counts failed sign-ins in the database; tests/security/test_login_lockout.py turns
 # it on for itself, everything else signs in as often as it likes.
 AXES_ENABLED = False
+# The audit chain is keyed in the tests as in production (issue #23).
+AUDIT_HMAC_KEYS = [("test-1", b"test-only-audit-key")]

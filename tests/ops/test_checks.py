@@ -20,6 +20,7 @@ GOOD = {
     "CELERY_BROKER_URL": "redis://redis:6379/0",
     "ALLOWED_HOSTS": ["protocol.example.gov.uk"],
     "METRICS_TOKEN": "m" * 40,
+    "AUDIT_HMAC_KEYS": [("k1", b"a" * 40)],
     "CACHES": {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -56,6 +57,7 @@ GOOD = {
             "protocol.E007",
             "CACHE_URL",
         ),
+        ("AUDIT_HMAC_KEYS", [], "protocol.E008", "AUDIT_HMAC_KEYS"),
     ],
     ids=[
         "dev-key",
@@ -66,6 +68,7 @@ GOOD = {
         "any-host",
         "no-metrics-token",
         "per-process-cache",
+        "unkeyed-audit-chain",
     ],
 )
 def test_a_missing_production_setting_is_an_error_naming_the_variable(
@@ -134,6 +137,7 @@ def test_check_deploy_has_no_warnings_with_production_settings():
             "DATABASE_URL": "postgres://protocol:pw@db:5432/protocol",
             "CELERY_BROKER_URL": "redis://redis:6379/0",
             "METRICS_TOKEN": "m" * 40,
+            "AUDIT_HMAC_KEYS": "k1:" + "a" * 40,
         }
     )
 

@@ -172,3 +172,70 @@ def test_grant_app_role_creates_a_login_role_when_asked(monkeypatch):
             [role] * 4,
         )
         assert cursor.fetchone() == (False, True, True, False)
+
+
+# -- the keyed chain ------------------------------------------------------------------------------
+def _reseal_with_plain_sha256(case) -> None:
+    """What the review did: rewrite an event, then recompute every hash of the chain with the
+    project's own public function, so each link and hash is consistent."""
+    import hashlib
+
+    events = list(CaseEvent.objects.filter(case=case).order_by("at", "pk"))
+    previous = ""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE cases_caseevent DISABLE TRIGGER cases_caseevent_append_only")
+        try:
+            for n, event in enumerate(events):
+                if n == 0:
+                    event.reason = "Nothing to see here."
+                event.previous_hash = previous
+                event.hash = hashlib.sha256(event._payload().encode()).hexdigest()
+                cursor.execute(
+                    "UPDATE cases_caseevent SET reason = %s, previous_hash = %s, hash = %s"
+                    " WHERE id = %s",
+                    [event.reason, event.previous_hash, event.hash, event.pk],
+                )
+                previous = event.hash
+        finally:
+            cursor.execute("ALTER TABLE cases_caseevent ENABLE TRIGGER cases_caseevent_append_only")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def test_a_chain_resealed_with_the_public_hash_is_reported(case, capsys):
+    _reseal_with_plain_sha256(case)
+    with pytest.raises(SystemExit):
+        call_command("verify_audit")
+    assert f"case {case.reference}, event" in capsys.readouterr().err
+
+
+def test_a_rotated_key_still_verifies_what_it_signed(case, settings, capsys):
+    old = settings.AUDIT_HMAC_KEYS
+    settings.AUDIT_HMAC_KEYS = [("test-2", b"the-new-key"), *old]
+    later = open_test_case(build_world("otherton", "OTH"))
+    call_command("verify_audit")  # both keys listed: old and new events verify
+    assert "intact" in capsys.readouterr().out
+    settings.AUDIT_HMAC_KEYS = [("test-2", b"the-new-key")]  # the old key dropped too soon
+    with pytest.raises(SystemExit):
+        call_command("verify_audit")
+    err = capsys.readouterr().err
+    assert case.reference in err
+    assert later.reference not in err
+
+
+def test_unkeyed_events_count_only_before_the_keys_were_introduced(case, settings):
+    import datetime
+
+    _reseal_with_plain_sha256(case)
+    settings.AUDIT_UNKEYED_UNTIL = timezone_now() + datetime.timedelta(minutes=1)
+    from protocol_site.audit_chain import verify_audit_chains
+
+    assert verify_audit_chains().intact  # an upgrade: events from before the key stand
+    settings.AUDIT_UNKEYED_UNTIL = timezone_now() - datetime.timedelta(days=1)
+    assert not verify_audit_chains().intact
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
