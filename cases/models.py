@@ -317,7 +317,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     conciliator_recorded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Unique per council and opening login (services._by_idempotency_key), never globally.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -331,6 +332,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # and the case page's case-insensitive reference lookup.
             models.Index(fields=["-received_at", "-id"], name="case_received_order"),
             models.Index(Upper("reference"), name="case_reference_upper"),
+        ]
+        constraints = [
+            # A retried request from the same login at the same council gets its case back; the
+            # same key anywhere else is another key (issue #23). Cases the system opened (no
+            # login) are kept unique by their source (an email's Message-ID).
+            models.UniqueConstraint(
+                fields=["council", "opened_by", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="case_idempotency_key_per_council_and_login",
+            ),
         ]
 
     def __str__(self) -> str:

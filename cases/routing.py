@@ -73,7 +73,6 @@ FALLBACK_CITATIONS: dict[tuple[str, str], str] = {
     ("clerk", "chairman"): "West Lavington 4.5",
     ("leader", "head_of_paid_service"): "Maldon 2.3",
 }
-RELATIONSHIP_CITATION = "Maldon 6.2"
 
 ROLE_TITLES: dict[str, str] = {
     "head_of_paid_service": "Head of Paid Service",
@@ -207,7 +206,9 @@ def _exclusion(
     if candidate.person_id in party_ids:
         return "raised this case"
     if candidate.person_id in related_ids:
-        return f"has declared a personal relationship with a party ({RELATIONSHIP_CITATION})"
+        # Never the relationship itself: the reason is shown to whoever can see the case, and a
+        # declared relationship is confidential to its register (Maldon 5.1, issue #23).
+        return "cannot handle this case"
     if candidate.person_id in managed_ids:
         return "is line-managed by the subject of this case"
     return None

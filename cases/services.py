@@ -28,6 +28,7 @@ from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 from guardian.shortcuts import assign_perm
@@ -103,11 +104,12 @@ def _validate_parties(
     kinds = CaseType(case_type)
     errors: dict[str, str] = {}
     if raised_by.council_id != council.pk:
-        errors["raised_by"] = f"{raised_by.name} is not a member or officer of {council.name}."
+        # Never the person's name: an id from another council answers like a missing one.
+        errors["raised_by"] = f"Choose a member or officer of {council.name}."
     elif raised_by.kind != kinds.raiser_kind:
         errors["raised_by"] = f"A {kinds.label.lower()} is raised by a {kinds.raiser_kind}."
     if about.council_id != council.pk:
-        errors["about"] = f"{about.name} is not a member or officer of {council.name}."
+        errors["about"] = f"Choose a member or officer of {council.name}."
     elif about.kind != kinds.subject_kind:
         errors["about"] = f"A {kinds.label.lower()} is about a {kinds.subject_kind}."
     if raised_by.pk == about.pk:
@@ -432,9 +434,9 @@ def open_case(
     about an officer; left out, it is the service of the officer the case is about, else of the
     officer who raised it (`default_service`)."""
     if idempotency_key:
-        existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _by_idempotency_key(council, actor, idempotency_key)
         if existing is not None:
-            return _replayed(existing, actor)
+            return existing
     if case_type not in CaseType.values:
         raise ValidationError({"case_type": f"{case_type} is not a case type."})
     if channel not in Channel.values:
@@ -470,9 +472,9 @@ def open_case(
     except IntegrityError:
         # A double submit racing this one got the key first.
         if idempotency_key:
-            existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+            existing = _by_idempotency_key(council, actor, idempotency_key)
             if existing is not None:
-                return _replayed(existing, actor)
+                return existing
         raise
 
 
@@ -486,10 +488,13 @@ def _case_service(
     return service
 
 
-def _replayed(existing: Case, actor: User | None) -> Case:
-    if actor is not None and existing.opened_by_id not in (None, actor.pk):
-        raise ValidationError({"idempotency_key": "This idempotency key has already been used."})
-    return existing
+def _by_idempotency_key(council: Council, actor: User | None, key: str) -> Case | None:
+    """The case this council's `actor` already opened with `key`, if any.
+
+    A key belongs to the council and the login that sent it: the same key from another login or
+    at another council never returns, reveals or blocks anything there (issue #23)."""
+    opener = actor.pk if actor is not None and actor.is_authenticated else None
+    return Case.objects.filter(council=council, opened_by_id=opener, idempotency_key=key).first()
 
 
 def _create_case(
@@ -818,6 +823,23 @@ def clocks_on_reopen(case: Case) -> tuple[list[Any], list[tuple[Any, str]]]:
     return restart, not_restarted
 
 
+def _related_refusal(actor: User | None, person: Person, parties: set[int], case: Case) -> str:
+    """Why `person` may not handle `case`: the relationship is named only to someone who may read
+    it in the relationships register (Maldon 5.1); anyone else learns only that they cannot."""
+    from registers.selectors import visible_relationships_for
+
+    if actor is not None:
+        pair = Q(person=person, related_person_id__in=parties) | Q(
+            related_person=person, person_id__in=parties
+        )
+        if visible_relationships_for(actor).filter(pair).exists():
+            return (
+                f"{person.name} has declared a personal relationship with a party "
+                f"to {case.reference} (Maldon 6.2)."
+            )
+    return f"{person.name} cannot handle {case.reference}."
+
+
 @transaction.atomic
 def assign_handler(*, case: Case, actor: User | None, person: Person, reason: str) -> Case:
     """A clerk or MO assigns a handler by hand; never a party or someone related to one."""
@@ -829,18 +851,12 @@ def assign_handler(*, case: Case, actor: User | None, person: Person, reason: st
     parties = {current.raised_by_id, current.about_id}
     if person.pk in parties:
         raise ValidationError({"person": f"{person.name} is a party to {current.reference}."})
-    if person.pk in related_person_ids(parties):
-        raise ValidationError(
-            {
-                "person": f"{person.name} has declared a personal relationship with a party "
-                f"to {current.reference} (Maldon 6.2)."
-            }
-        )
     served = {current.council_id, current.council.monitoring_officer_source.pk}
     if person.council_id not in served:
-        raise ValidationError(
-            {"person": f"{person.name} does not work for {current.council.name}."}
-        )
+        # Never their name: a foreign id answers like one that does not exist (issue #23).
+        raise ValidationError({"person": f"Choose someone who works for {current.council.name}."})
+    if person.pk in related_person_ids(parties):
+        raise ValidationError({"person": _related_refusal(actor, person, parties, current)})
     if person.pk == current.handler_id:
         raise ActionNotAllowed(f"{person.name} is already handling {current.reference}.")
     _check_panel_assignment(current, person)

@@ -8,6 +8,7 @@ import yaml
 from django import forms
 from django.db.models import QuerySet
 
+from contacts.config_io import UnsafeYAML, safe_load_yaml
 from contacts.models import Person, Role, Service
 
 from .models import (
@@ -347,9 +348,11 @@ class ImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError("The file must be smaller than 1 MB")
         try:
-            data = yaml.safe_load(upload.read().decode("utf-8"))
+            data = safe_load_yaml(upload.read(MAX_IMPORT_BYTES + 1).decode("utf-8"))
         except UnicodeDecodeError as error:
             raise forms.ValidationError("The file must be text (UTF-8 YAML)") from error
+        except UnsafeYAML as error:
+            raise forms.ValidationError(str(error)) from error
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -6,11 +6,14 @@ from typing import Any
 from django import forms
 
 from cases.wording import WordingFlag, adversarial_words
+from protocol_site.validators import validate_single_line
 
 
 class AcknowledgementForm(forms.Form):
     subject = forms.CharField(
         max_length=200,
+        # An email subject is one line: with a break the email could never be sent (issue #23).
+        validators=[validate_single_line],
         error_messages={"required": "Enter a subject."},
         widget=forms.TextInput(attrs={"class": "govuk-input"}),
     )

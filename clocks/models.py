@@ -175,7 +175,7 @@ class NoticeKind(models.TextChoices):
 
 
 class Notice(models.Model):
-    """An email the clocks send. One per (deadline, kind, key): the exactly-once key.
+    """An email the clocks send. One per (deadline, kind, key), delivered at least once.
 
     `key` is empty for reminders, breaches and acknowledgements (one each per deadline) and the
     new due date for a holding reply (each new date is told once).
@@ -195,6 +195,10 @@ class Notice(models.Model):
     # notice's task writes the row (notices.record_notice_event), so a sweep batch is two
     # statements rather than a lock and an audit row per case (issue #10).
     audited_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    # Committed before the email is handed to the mail server, `sent_at` after: a notice with
+    # the first and not the second may have gone (a worker killed mid-send), so the retry
+    # sends it again with the same Message-ID. At least once, never silently lost (#23).
+    sending_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     recipients = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -1,21 +1,25 @@
 """Composing and delivering the clocks' emails. Called only by the `send_notice` task.
 
-Exactly-once: the Notice row is the key (unique per deadline, kind and key). Delivery locks the
-row, returns at once if it was already sent, sends, and marks it sent in the same transaction,
-so two workers (or a redelivered task) cannot both send it. The one window left is a crash after
-the SMTP server accepted the message and before the commit: then the retry sends it again, which
-is the right way round for a deadline warning (at-least-once at the SMTP boundary).
+At least once, never silently lost (issue #23). The Notice row is the key (unique per deadline,
+kind and key). Delivery first commits "sending" (`sending_at`, one more attempt), then, under the
+row's lock, sends and marks it sent in one transaction, so two workers (or a redelivered task)
+never both send it. The one window left is a crash after the mail server accepted the message
+and before that commit: the retry then finds `sending_at` without `sent_at`, logs it and sends
+again with the same `Message-ID` (`message_id`), which many mail systems use to drop the copy.
+A notice that keeps failing is retried with backoff for as long as it is unsent
+(`clocks.sweep`), shown on the case and the clocks dashboard, and counted by the
+`protocol_notices_failing` metric (docs/operations.md has the alert).
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -23,6 +27,7 @@ from django.utils import timezone
 from cases.models import EventAction, KeptInformed
 from contacts.models import Person, Role
 from contacts.selectors import role_holders
+from protocol_site.validators import one_line
 
 from . import calendar as cal
 from .models import Deadline, Notice, NoticeKind
@@ -134,7 +139,9 @@ def build_message(notice: Notice, deadline: Deadline) -> EmailMultiAlternatives:
         context["body"] = draft.body if draft is not None else ""
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to, reply_to=reply_to or None)
+    message = EmailMultiAlternatives(
+        subject=one_line(subject), body=text, to=to, reply_to=reply_to or None
+    )
     message.attach_alternative(html, "text/html")
     return message
 
@@ -186,8 +193,34 @@ def record_notice_event(*, notice_id: int) -> bool:
     return True
 
 
+def message_id(notice: Notice) -> str:
+    """The same `Message-ID` for every attempt at one notice."""
+    domain = urlsplit(settings.SITE_URL).hostname or "protocol.invalid"
+    return f"<notice-{notice.pk}.{int(notice.created_at.timestamp())}@{domain}>"
+
+
+def _mark_sending(notice_id: int) -> bool:
+    """Commit one more attempt and "sending" before anything is sent. False if already sent."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None or notice.sent_at is not None:
+            return False
+        if notice.sending_at is not None:
+            logger.warning(
+                "Notice %s was being sent when its worker stopped: sending it again "
+                "(same Message-ID), so it may arrive twice.",
+                notice_id,
+            )
+        notice.sending_at = timezone.now()
+        notice.attempts += 1
+        notice.save(update_fields=["sending_at", "attempts"])
+        return True
+
+
 def deliver_notice(*, notice_id: int) -> bool:
     """Send one notice unless it has been sent. True when this call sent it."""
+    if not _mark_sending(notice_id):
+        return False
     try:
         with transaction.atomic():
             notice = (
@@ -197,7 +230,7 @@ def deliver_notice(*, notice_id: int) -> bool:
                 .first()
             )
             if notice is None or notice.sent_at is not None:
-                return False
+                return False  # another worker sent it while this one waited for the lock
             deadline = Deadline.objects.select_related(
                 "case__council",
                 "case__variant",
@@ -206,7 +239,7 @@ def deliver_notice(*, notice_id: int) -> bool:
                 "info_request__council",
             ).get(pk=notice.deadline_id)
             message = build_message(notice, deadline)
-            notice.attempts += 1
+            message.extra_headers["Message-ID"] = message_id(notice)
             notice.recipients = list(message.to)
             if not message.to:
                 # Nobody to tell: record it, so the sweep stops re-queuing and an admin sees it.
@@ -214,13 +247,31 @@ def deliver_notice(*, notice_id: int) -> bool:
                 notice.sent_at = timezone.now()
             else:
                 message.send()
+                # Recorded only now, once the mail server has accepted it.
                 notice.sent_at = timezone.now()
                 notice.last_error = ""
-            notice.save(update_fields=["attempts", "recipients", "sent_at", "last_error"])
-            return bool(message.to)
+            notice.save(update_fields=["recipients", "sent_at", "last_error"])
     except Exception as exc:
-        Notice.objects.filter(pk=notice_id).update(
-            attempts=F("attempts") + 1, last_error=repr(exc)[:1000]
-        )
+        Notice.objects.filter(pk=notice_id).update(last_error=repr(exc)[:1000])
         logger.warning("Notice %s not sent: %r", notice_id, exc)
         raise
+    if message.to and notice.kind == NoticeKind.ACKNOWLEDGEMENT:
+        record_acknowledgement_sent(notice=notice, deadline=deadline)
+    return bool(message.to)
+
+
+def record_acknowledgement_sent(*, notice: Notice, deadline: Deadline) -> None:
+    """The case's "Acknowledgement sent" row, written once the mail server took the email, by
+    the login that approved it (issue #23: the case never says an email went before it did)."""
+    from .services import _audit, _lock
+
+    draft = getattr(notice, "acknowledgement", None)
+    with transaction.atomic():
+        locked = _lock(deadline)
+        _audit(
+            locked,
+            action=EventAction.ACKNOWLEDGEMENT_SENT,
+            actor=draft.sent_by if draft is not None else None,
+            reason=f"Acknowledgement emailed to {', '.join(notice.recipients)}",
+            data={"notice": notice.pk},
+        )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from contacts.selectors import administered_council_ids, person_for
 
 from . import calendar as cal
-from .models import AcknowledgementDraft, Deadline, DeadlineStatus, DraftStatus
+from .models import AcknowledgementDraft, Deadline, DeadlineStatus, DraftStatus, Notice
 
 # Any: django-stubs types request.user as User | AnonymousUser, services as AbstractBaseUser.
 User = Any
@@ -53,18 +53,25 @@ def visible_deadlines_for(user: User) -> QuerySet[Deadline]:
 
 
 def acknowledgement_draft_for(user: User, pk: int) -> AcknowledgementDraft | None:
-    """The draft if its case is visible to `user` (else None, which views turn into 404)."""
+    """The draft if its case is visible to `user` with full access (else None, a 404).
+
+    A party never sees it, sent or not: it holds the complainant's address, and the one it was
+    for has it in their inbox (issue #23)."""
     if user is None or not user.is_authenticated:
         return None
-    from cases.selectors import visible_cases_for
+    from cases.selectors import Access, case_access, visible_cases_for
 
-    return (
+    draft = (
         AcknowledgementDraft.objects.select_related(
             "case__council", "case__raised_by", "case__handler", "case__variant", "deadline"
         )
         .filter(pk=pk, case__in=visible_cases_for(user).values("pk"))
         .first()
     )
+    if draft is None:
+        return None
+    draft.case._visible_to = user.pk  # type: ignore[attr-defined]  # checked just above
+    return draft if case_access(user, draft.case) == Access.FULL else None
 
 
 @dataclass
@@ -73,6 +80,7 @@ class Dashboard:
     due_this_week: list[Deadline]
     per_handler: list[dict[str, Any]]
     drafts: list[AcknowledgementDraft] = field(default_factory=list)
+    failing_notices: list[Notice] = field(default_factory=list)
     now: datetime.datetime = field(default_factory=timezone.now)
 
 
@@ -118,15 +126,38 @@ def dashboard_for(user: User, *, now: datetime.datetime | None = None) -> Dashbo
             counts.items(), key=lambda item: (-overdue_counts[item[0]], item[0][1])
         )
     ]
+    person = person_for(user)
     drafts = list(
         AcknowledgementDraft.objects.filter(
             status=DraftStatus.DRAFT, case__in=visible_deadlines_for(user).values("case_id")
-        ).select_related("case", "deadline")
+        )
+        # Never a party's own case: the draft holds the complainant's address (issue #23).
+        .exclude(
+            Q(case__raised_by_id=person.pk) | Q(case__about_id=person.pk)
+            if person is not None
+            else Q(pk__in=[])
+        )
+        .select_related("case", "deadline")
     )
     return Dashboard(
         overdue=overdue,
         due_this_week=due_this_week,
         per_handler=per_handler,
         drafts=drafts,
+        failing_notices=list(
+            failing_notices().filter(deadline__in=visible_deadlines_for(user).values("pk"))
+        ),
         now=now,
+    )
+
+
+def failing_notices() -> QuerySet[Notice]:
+    """Emails the clocks could not send after `FAILING_AFTER_ATTEMPTS` tries (still retried,
+    issue #23), oldest first, with what a list shows."""
+    from .sweep import FAILING_AFTER_ATTEMPTS
+
+    return (
+        Notice.objects.filter(sent_at__isnull=True, attempts__gte=FAILING_AFTER_ATTEMPTS)
+        .select_related("deadline__case", "deadline__info_request")
+        .order_by("created_at", "pk")
     )

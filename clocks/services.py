@@ -36,6 +36,7 @@ from cases.models import (
 )
 from contacts.models import Council, Person
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
+from protocol_site.validators import has_control_characters
 
 from . import calendar as cal
 from .models import OPEN, AcknowledgementDraft, Deadline, DraftStatus, Notice, NoticeKind
@@ -770,6 +771,26 @@ def _case_link(case: Case) -> str:
     )
 
 
+def _edit_draft(draft: AcknowledgementDraft, *, subject: str | None, body: str | None) -> None:
+    """Apply the handler's edits to the draft, or raise naming every field to correct."""
+    errors: dict[str, str] = {}
+    if subject is not None:
+        draft.subject = subject.strip()
+        if not draft.subject:
+            errors["subject"] = "Enter a subject."
+        elif has_control_characters(draft.subject):
+            # An email subject is one line: with a break it could never be sent (issue #23).
+            errors["subject"] = "Enter the subject on one line, without line breaks."
+    if body is not None:
+        draft.body = body.strip()
+        if not draft.body:
+            errors["body"] = "Enter the message to the member."
+    if not draft.to_email:
+        errors["to_email"] = "The member has no email address: contact them another way."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def send_acknowledgement(
     *,
@@ -792,19 +813,7 @@ def send_acknowledgement(
             raise PermissionRefused(NOT_A_MANAGER)
     if draft.status != DraftStatus.DRAFT:
         raise ActionNotAllowed("This acknowledgement has already been sent or is not needed.")
-    errors: dict[str, str] = {}
-    if subject is not None:
-        draft.subject = subject.strip()
-        if not draft.subject:
-            errors["subject"] = "Enter a subject."
-    if body is not None:
-        draft.body = body.strip()
-        if not draft.body:
-            errors["body"] = "Enter the message to the member."
-    if not draft.to_email:
-        errors["to_email"] = "The member has no email address: contact them another way."
-    if errors:
-        raise ValidationError(errors)
+    _edit_draft(draft, subject=subject, body=body)
     now = timezone.now()
     deadline = draft.deadline or (
         Deadline.objects.filter(case=case, kind=ClockKind.ACKNOWLEDGEMENT).order_by("pk").first()
@@ -816,12 +825,8 @@ def send_acknowledgement(
     draft.sent_by = actor if actor is not None and actor.is_authenticated else None  # type: ignore[assignment]
     draft.notice = queue_notice(deadline=deadline, kind=NoticeKind.ACKNOWLEDGEMENT)
     draft.save(update_fields=["subject", "body", "status", "sent_at", "sent_by", "notice"])
-    _audit(
-        deadline,
-        action=EventAction.ACKNOWLEDGEMENT_SENT,
-        actor=actor,
-        reason=f"Acknowledgement emailed to {draft.to_email}",
-    )
+    # "Acknowledgement emailed" goes on the case when the mail server has taken it
+    # (notices.record_acknowledgement_sent), never before (issue #23).
     if case.acknowledged_at is None:
         _acknowledge_case(case=case, actor=actor, at=now)
     return draft

@@ -39,9 +39,15 @@ logger = logging.getLogger(__name__)
 
 # "clocks" in ASCII: one key for every sweeper of this database.
 ADVISORY_LOCK_KEY = 0x636C6F636B73
-REQUEUE_AFTER = datetime.timedelta(minutes=5)
-# After this many failed attempts a notice is left for a person to look at (admin: last_error).
-MAX_ATTEMPTS = 30
+# A notice not sent this long after it was queued lost its task (Redis flushed, a worker
+# killed): queue it again, up to REQUEUE_BATCH_FACTOR batches' worth per sweep (issue #23).
+REQUEUE_AFTER = datetime.timedelta(minutes=2)
+REQUEUE_BATCH_FACTOR = 10
+# A notice failing this often is shown as failing (case page, clocks dashboard, the
+# protocol_notices_failing metric) and from then on retried every RETRY_BACKOFF instead: never
+# abandoned, however long the mail server is down.
+FAILING_AFTER_ATTEMPTS = 5
+RETRY_BACKOFF = datetime.timedelta(minutes=30)
 MAX_BATCHES = 200
 
 
@@ -199,12 +205,16 @@ def _requeue_unsent(now: datetime.datetime, batch_size: int) -> int:
     from .tasks import send_notice
 
     stale = now - REQUEUE_AFTER
+    backed_off = now - RETRY_BACKOFF
+    due = Q(attempts__lt=FAILING_AFTER_ATTEMPTS, queued_at__lt=stale) | Q(
+        attempts__gte=FAILING_AFTER_ATTEMPTS, queued_at__lt=backed_off
+    )
     # SKIP LOCKED passes over a notice a worker is sending right now (it holds the row lock).
     notices = list(
         Notice.objects.select_for_update(skip_locked=True)
-        .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-        .filter(Q(queued_at__lt=stale) | Q(queued_at__isnull=True, created_at__lt=stale))
-        .order_by("created_at", "pk")[:batch_size]
+        .filter(sent_at__isnull=True)
+        .filter(due | Q(queued_at__isnull=True, created_at__lt=stale))
+        .order_by("created_at", "pk")[: batch_size * REQUEUE_BATCH_FACTOR]
     )
     for notice in notices:
         notice.queued_at = now

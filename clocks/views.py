@@ -77,7 +77,8 @@ def acknowledgement(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Acknowledgement sent to {draft.to_email}. {draft.case} is acknowledged.",
+                    f"Acknowledgement to {draft.to_email} is being sent. {draft.case} is "
+                    "acknowledged.",
                 )
                 return redirect(_case_url(draft.case))
     else:

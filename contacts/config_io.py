@@ -1068,15 +1068,63 @@ def export_council(council: Council) -> dict[str, Any]:
 # -- files ----------------------------------------------------------------------------------------
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes a value shared by two keys out twice: the import refuses aliases (issue #23)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump_yaml(data: Mapping[str, Any], *, header: str = "") -> str:
-    body = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    body = yaml.dump(
+        dict(data), Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=100
+    )
     comment = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
     return comment + body
 
 
+# Limits checked on the parser's event stream before anything is built (issue #23): a
+# configuration file has no use for aliases, and nests a handful of levels.
+MAX_YAML_BYTES = 1024 * 1024
+MAX_YAML_DEPTH = 20
+MAX_YAML_EVENTS = 200_000
+
+
+class UnsafeYAML(ValueError):
+    """A document refused before it was built: an alias, too deep, too many nodes, too big."""
+
+
+def check_yaml_shape(text: str) -> None:
+    """Refuse aliases (`*name`, the "billion laughs" bomb), nesting deeper than
+    `MAX_YAML_DEPTH`, more than `MAX_YAML_EVENTS` nodes or more than `MAX_YAML_BYTES`, reading
+    only the parser's events (linear in the text). `yaml.YAMLError` for text that is not YAML."""
+    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+        raise UnsafeYAML(f"The file must be smaller than {MAX_YAML_BYTES // (1024 * 1024)} MB")
+    depth = 0
+    for count, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+        if isinstance(event, yaml.AliasEvent):
+            raise UnsafeYAML("The file must not use YAML aliases (*name): write the values out")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise UnsafeYAML(f"The file nests more than {MAX_YAML_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if count > MAX_YAML_EVENTS:
+            raise UnsafeYAML(f"The file has more than {MAX_YAML_EVENTS:,} values")
+
+
+def safe_load_yaml(text: str) -> Any:
+    """`yaml.safe_load` after `check_yaml_shape`."""
+    check_yaml_shape(text)
+    return yaml.safe_load(text)
+
+
 def load_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load_yaml(path.read_text(encoding="utf-8"))
+    except UnsafeYAML as error:
+        raise ValidationError({path.name: [str(error)]}) from error
     except yaml.YAMLError as error:
         raise ValidationError({path.name: [f"Not valid YAML: {error}"]}) from error
     if not isinstance(data, dict):

@@ -53,6 +53,13 @@ class LoginView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        from protocol_site.passwords import flag_demo_password
+
+        response = super().form_valid(form)
+        flag_demo_password(self.request, str(form.cleaned_data.get("password") or ""))
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     """Logging out is a POST (Django 5 refuses GET): the nav's "Sign out" is a form button."""

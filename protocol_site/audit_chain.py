@@ -21,6 +21,7 @@ from django.db import DEFAULT_DB_ALIAS
 
 HASH_MISMATCH = "hash does not match the event's fields"
 LINK_MISMATCH = "previous_hash does not match the event before"
+OPENING_MISSING = "it has no audit events (its trail was deleted or truncated)"
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def chain_breaks(
             current, previous = key, ""
         if event.previous_hash != previous:
             yield ChainBreak(trail, reference(event), event.pk, LINK_MISMATCH)
-        if event.hash != event.compute_hash():
+        if not event.hash_matches():
             yield ChainBreak(trail, reference(event), event.pk, HASH_MISMATCH)
         previous = event.hash
 
@@ -111,4 +112,37 @@ def verify_audit_chains(*, database: str = DEFAULT_DB_ALIAS, limit: int = 1000) 
             if len(report.breaks) < limit:
                 report.breaks.append(found)
         report.checked[trail] = counter.count
+    for found in missing_openings(database=database):
+        if len(report.breaks) < limit:
+            report.breaks.append(found)
     return report
+
+
+def missing_openings(*, database: str = DEFAULT_DB_ALIAS) -> Iterator[ChainBreak]:
+    """Every case and information request without a single audit event (issue #23): deleting
+    a whole object's events, or emptying an audit table, leaves no chain to break, so the
+    objects themselves are counted (every one is opened with an event). Deleting only the first
+    events breaks the link of the next, which `chain_breaks` reports. Event id 0: there is no
+    event to name."""
+    from django.db.models import Exists, OuterRef
+
+    from cases.models import Case, CaseEvent
+    from info_requests.models import InfoRequest, InfoRequestEvent
+
+    trails: list[tuple[str, Any, Any]] = [
+        ("case", Case, CaseEvent.objects.filter(case_id=OuterRef("pk"))),
+        (
+            "info_request",
+            InfoRequest,
+            InfoRequestEvent.objects.filter(info_request_id=OuterRef("pk")),
+        ),
+    ]
+    for trail, model, events in trails:
+        orphans = (
+            model.objects.using(database)
+            .filter(~Exists(events.using(database)))
+            .order_by("pk")
+            .values_list("reference", flat=True)
+        )
+        for reference in orphans.iterator():
+            yield ChainBreak(trail, reference, 0, OPENING_MISSING)

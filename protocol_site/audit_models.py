@@ -1,22 +1,37 @@
 """What the three hash-chained audit trails share (issue #11, SECURITY.md).
 
 `cases.CaseEvent`, `info_requests.InfoRequestEvent` and `registers.RegisterEvent` each store
-`hash` = sha256 of their own fields plus `previous_hash`, the hash of the event before on the
-same object; `protocol_site.audit_chain.verify_audit_chains` recomputes both. The behaviour lives
-here once; the fields stay on each concrete model so its columns, and the order its fields are
-listed in (admin pages, serializers), are exactly as they were.
+`hash` = HMAC-SHA256 (with `AUDIT_HMAC_KEYS`' current key, which the database never holds;
+plain SHA-256 where none is configured) of their own fields plus `previous_hash`, the hash of
+the event before on the same object; `protocol_site.audit_chain.verify_audit_chains`
+recomputes both. The behaviour lives here once; the fields stay on each concrete model so its
+columns, and the order its fields are listed in (admin pages, serializers), are exactly as
+they were.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from django.conf import settings
 from django.db import models
 
 if TYPE_CHECKING:
     import datetime
+
+
+def audit_keys() -> list[tuple[str, bytes]]:
+    """(key id, secret) pairs from `AUDIT_HMAC_KEYS`, the current key first."""
+    return [(kid, secret) for kid, secret in getattr(settings, "AUDIT_HMAC_KEYS", [])]
+
+
+def _digest(payload: str, key: bytes | None) -> str:
+    if key is None:
+        return hashlib.sha256(payload.encode()).hexdigest()
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
 class ImmutableEvent(models.Model):
@@ -64,7 +79,26 @@ class HashChainedEvent(ImmutableEvent):
         raise NotImplementedError
 
     def compute_hash(self) -> str:
-        payload = json.dumps(
+        """The hash to store: HMAC-SHA256 with the current audit key (issue #23), or plain
+        SHA-256 where no key is configured (development)."""
+        keys = audit_keys()
+        return _digest(self._payload(), keys[0][1] if keys else None)
+
+    def hash_matches(self) -> bool:
+        """Whether the stored hash is this event's, under any configured key (a retired key
+        stays listed to verify what it signed). An unkeyed hash counts only where no key is
+        configured, or for an event from before `AUDIT_UNKEYED_UNTIL` (written before the
+        keys were introduced): a chain re-sealed with the public hash function fails."""
+        payload = self._payload()
+        keys = audit_keys()
+        if any(hmac.compare_digest(self.hash, _digest(payload, key)) for _id, key in keys):
+            return True
+        until = getattr(settings, "AUDIT_UNKEYED_UNTIL", None)
+        unkeyed_allowed = not keys or (until is not None and self.at <= until)
+        return unkeyed_allowed and hmac.compare_digest(self.hash, _digest(payload, None))
+
+    def _payload(self) -> str:
+        return json.dumps(
             {
                 **self.chain_payload(),
                 "at": self.at.isoformat(),
@@ -77,7 +111,6 @@ class HashChainedEvent(ImmutableEvent):
             sort_keys=True,
             default=str,
         )
-        return hashlib.sha256(payload.encode()).hexdigest()
 
     @classmethod
     def append(cls, *, chain: dict[str, Any], **fields: Any) -> Self:

@@ -68,6 +68,37 @@ def _production_problems() -> list[tuple[str, str, str]]:
                 "List the real host names instead.",
             )
         )
+    if not str(getattr(settings, "METRICS_TOKEN", "") or ""):
+        problems.append(
+            (
+                "protocol.E006",
+                "METRICS_TOKEN is not set: /metrics would answer anyone who can reach it.",
+                "Set METRICS_TOKEN to a long random string and give it to the scraper as "
+                "`Authorization: Bearer <token>` (docs/operations.md).",
+            )
+        )
+    cache = settings.CACHES.get("default", {})
+    location = str(cache.get("LOCATION", "") or "")
+    if "redis" not in str(cache.get("BACKEND", "")).lower() or not location.startswith(
+        ("redis://", "rediss://", "unix://")
+    ):
+        problems.append(
+            (
+                "protocol.E007",
+                "The cache is not Redis: each process would count throttles on its own.",
+                "Set CACHE_URL=redis://HOST:6379/1 (defaults to CELERY_BROKER_URL).",
+            )
+        )
+    if not getattr(settings, "AUDIT_HMAC_KEYS", []):
+        problems.append(
+            (
+                "protocol.E008",
+                "AUDIT_HMAC_KEYS is not set: the audit chain could be re-sealed by anyone who "
+                "can write to the database.",
+                "Set AUDIT_HMAC_KEYS=k1:<40+ random characters> (or AUDIT_HMAC_KEYS_FILE to a "
+                "secrets file); keep it out of the database and its backups.",
+            )
+        )
     return problems
 
 

@@ -21,15 +21,18 @@ register entries (`REGISTER_FINISHED`) likewise, from their last register event:
 replaced, people become placeholders, dates and choices stay.
 
 The audit trail is append-only by a database trigger (cases/migrations/0003_...). The sweep is
-the one writer allowed past it, for UPDATE only, by `SET LOCAL protocol.retention = 'on'` in its
-own transaction: it blanks each event's free text and actor, re-seals the case's hash chain and
-appends an `anonymised` event that records the chain head it replaced, so `verify_audit` still
-passes and the anonymisation itself stays on the record.
+the one writer allowed past it, for UPDATE only, through `protocol_audit_reseal` (a SECURITY
+DEFINER function, cases/migrations/0008_...; the application's own role has no UPDATE on the
+audit tables in production) in its own transaction: it blanks each event's free text and
+actor, re-seals the case's hash chain and appends an `anonymised` event that records the
+chain head it replaced, so `verify_audit` still passes and the anonymisation itself stays on
+the record.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -485,12 +488,33 @@ def placeholder(council: Council, kind: str, number: int = 1) -> Person:
     return person
 
 
-def _allow_audit_rewrite(on: bool) -> None:
+def _write_resealed(model: type[Any], event: Any, text: str) -> None:
+    """Store one re-sealed event. On PostgreSQL through `protocol_audit_reseal`, the SECURITY
+    DEFINER function of cases migration 0008: the application's role may not UPDATE an audit
+    table itself (issue #23). Elsewhere (SQLite) a queryset update: the event's save() refuses
+    existing rows, rightly."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT set_config('protocol.retention', %s, true)", ["on" if on else "off"]
+                "SELECT protocol_audit_reseal(%s, %s, %s, %s::jsonb, %s, %s)",
+                [
+                    model._meta.db_table,
+                    event.pk,
+                    event.actor_name,
+                    json.dumps(event.data),
+                    event.previous_hash,
+                    event.hash,
+                ],
             )
+        return
+    model.objects.filter(pk=event.pk).update(
+        **{text: ""},
+        actor=None,
+        actor_name=event.actor_name,
+        data=event.data,
+        previous_hash=event.previous_hash,
+        hash=event.hash,
+    )
 
 
 def _reseal_chain(
@@ -498,7 +522,7 @@ def _reseal_chain(
 ) -> tuple[str, int]:
     """Blank each event's free text and actor and recompute the chain; (old head, count).
 
-    Call only between `_allow_audit_rewrite(True)` and `(False)`: the trigger refuses otherwise.
+    The one rewrite of audit events there is (`_write_resealed`).
     """
     events = list(model.objects.filter(**chain).order_by("at", "pk"))
     old_head = events[-1].hash if events else ""
@@ -510,15 +534,7 @@ def _reseal_chain(
         event.data = {k: v for k, v in event.data.items() if k in kept_data}
         event.previous_hash = previous
         event.hash = event.compute_hash()
-        # A queryset update: the event's save() refuses existing rows, rightly.
-        model.objects.filter(pk=event.pk).update(
-            **{text: ""},
-            actor=None,
-            actor_name=event.actor_name,
-            data=event.data,
-            previous_hash=event.previous_hash,
-            hash=event.hash,
-        )
+        _write_resealed(model, event, text)
         previous = event.hash
     return old_head, len(events)
 
@@ -579,11 +595,7 @@ def anonymise_case(*, case: Any, actor: Any = None) -> Any:
         inbound = apps.get_model("inbound", "InboundEmail")
         anonymise_inbound_emails(inbound.objects.filter(case=case))
 
-    _allow_audit_rewrite(True)
-    try:
-        old_head, count = _reseal_events(case)
-    finally:
-        _allow_audit_rewrite(False)
+    old_head, count = _reseal_events(case)
     record_event(
         case=case,
         actor=actor,
@@ -645,13 +657,9 @@ def anonymise_info_request(*, info_request: Any, actor: Any = None) -> Any:
     Deadline.objects.filter(info_request=info_request).update(pause_reason="", extension_reason="")
     Notice.objects.filter(deadline__info_request=info_request).update(recipients=[], last_error="")
 
-    _allow_audit_rewrite(True)
-    try:
-        old_head, count = _reseal_chain(
-            InfoRequestEvent, {"info_request": info_request}, KEPT_INFO_EVENT_DATA
-        )
-    finally:
-        _allow_audit_rewrite(False)
+    old_head, count = _reseal_chain(
+        InfoRequestEvent, {"info_request": info_request}, KEPT_INFO_EVENT_DATA
+    )
     record_event(
         info_request=info_request,
         actor=actor,
@@ -744,16 +752,12 @@ def anonymise_register_entry(*, register: str, entry: Any, actor: Any = None) ->
     if register == "briefing":
         BriefingOffer.objects.filter(briefing=entry).update(response_note="")
 
-    _allow_audit_rewrite(True)
-    try:
-        old_head, count = _reseal_chain(
-            RegisterEvent,
-            {"register": register, "object_id": entry.pk},
-            KEPT_REGISTER_EVENT_DATA,
-            text="description",
-        )
-    finally:
-        _allow_audit_rewrite(False)
+    old_head, count = _reseal_chain(
+        RegisterEvent,
+        {"register": register, "object_id": entry.pk},
+        KEPT_REGISTER_EVENT_DATA,
+        text="description",
+    )
     record_register_event(
         register=register,
         object_id=entry.pk,

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -174,6 +175,37 @@ class _ProcessRegistry(Collector):
         yield from REGISTRY.collect()
 
 
+class NoticeCollector(Collector):
+    """Emails the clocks could not send: alert on `protocol_notices_failing > 0` (issue #23)."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from django.db.models import Min
+        from django.utils import timezone
+
+        from clocks.models import Notice
+        from clocks.sweep import FAILING_AFTER_ATTEMPTS
+
+        failing = GaugeMetricFamily(
+            "protocol_notices_failing",
+            "Unsent clock emails that have failed at least "
+            f"{FAILING_AFTER_ATTEMPTS} times (still retried).",
+        )
+        oldest = GaugeMetricFamily(
+            "protocol_notices_unsent_oldest_seconds",
+            "Age of the oldest clock email not yet handed to the mail server.",
+        )
+        try:
+            unsent = Notice.objects.filter(sent_at__isnull=True)
+            failing.add_metric([], unsent.filter(attempts__gte=FAILING_AFTER_ATTEMPTS).count())
+            first = unsent.aggregate(first=Min("created_at"))["first"]
+            oldest.add_metric([], (timezone.now() - first).total_seconds() if first else 0.0)
+        except Exception:  # the database is down: /readyz says so; no numbers is honest
+            logger.warning("Notice metrics unavailable", exc_info=True)
+            return
+        yield failing
+        yield oldest
+
+
 def scrape_registry(*, include_database: bool = True) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -182,6 +214,7 @@ def scrape_registry(*, include_database: bool = True) -> CollectorRegistry:
         registry.register(_ProcessRegistry())
     if include_database:
         registry.register(DeadlineCollector())
+        registry.register(NoticeCollector())
         registry.register(HeartbeatCollector())
     return registry
 
@@ -195,8 +228,22 @@ def _authorised(request: HttpRequest) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(supplied.strip(), token)
 
 
+def _allowed_host(request: HttpRequest) -> bool:
+    """The Host header is one of ALLOWED_HOSTS or METRICS_ALLOWED_HOSTS (the middleware answers
+    /metrics before Django's own host check, for the probes' sake)."""
+    raw = str(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME") or "")
+    domain, _port = split_domain_port(raw)
+    allowed = [*settings.ALLOWED_HOSTS, *settings.METRICS_ALLOWED_HOSTS]
+    if settings.DEBUG and not settings.ALLOWED_HOSTS:
+        allowed += [".localhost", "127.0.0.1", "[::1]"]
+    return bool(domain) and validate_host(domain, allowed)
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Prometheus text format. With METRICS_TOKEN set, `Authorization: Bearer <token>` is needed."""
+    """Prometheus text format, on an allowed host only. With METRICS_TOKEN set (production
+    requires it: protocol.E006), `Authorization: Bearer <token>` is needed."""
+    if not _allowed_host(request):
+        return HttpResponse("Not found.\n", status=404, content_type="text/plain")
     if not _authorised(request):
         return HttpResponse(
             "Metrics need a bearer token.\n",

@@ -6,6 +6,8 @@ Order in settings.MIDDLEWARE (top first):
                                HTTPS redirect (probes address containers by IP over plain HTTP)
     RequestMetricsMiddleware   latency histogram for real pages only
     ... Django's own ...
+    RejectNulMiddleware            after AuthenticationMiddleware (its 400 page names the user)
+    NoStoreMiddleware              after AuthenticationMiddleware
     SessionIdleTimeoutMiddleware   after AuthenticationMiddleware
 """
 
@@ -17,8 +19,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from protocol_site import logging as ops_logging
 
@@ -136,3 +139,58 @@ class SessionIdleTimeoutMiddleware:
             elif not isinstance(last, int) or now - last >= 60:
                 request.session[SESSION_ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """A NUL byte in the path or the query string is a 400 before any view sees it.
+
+    PostgreSQL cannot hold a NUL in text, so one reaching a query is a 500 (issue #23: 15
+    addresses did). No address or filter of the service has one legitimately."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            from protocol_site.error_pages import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path_info or "\x00" in request.path:
+        return True
+    query = request.META.get("QUERY_STRING", "")
+    if "%00" in query or "\x00" in query:
+        return True
+    if _nul_in(request.GET):
+        return True
+    # A form posted to a page (the API answers its own 400s): Django's CSRF check reads the
+    # same parsed body, so nothing is read twice.
+    if request.method == "POST" and not request.path.startswith("/api/"):
+        return _nul_in(request.POST)
+    return False
+
+
+def _nul_in(data: QueryDict) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer to a signed-in user and every API answer.
+
+    Such pages show cases, information requests and registers; on a shared council PC neither
+    the browser's cache nor its back button may keep them after sign-out (issue #23). Static
+    files (served before this by WhiteNoise) and anonymous pages stay cacheable."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path.startswith("/api/"):
+            patch_cache_control(response, no_store=True, private=True)
+            response.headers.pop("Expires", None)
+        return response

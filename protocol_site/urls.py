@@ -21,8 +21,10 @@ urlpatterns = [
     path("", include("worklist.urls")),
     path("account/two-factor/", include("protocol_site.two_factor")),
     path("api/", include("protocol_site.api.urls")),
+    path("account/password/", include("protocol_site.passwords")),
     path("account/", include("protocol_site.account_views")),
 ]
 
+handler400 = "protocol_site.error_pages.bad_request"
 handler404 = "protocol_site.error_pages.page_not_found"
 handler500 = "protocol_site.error_pages.server_error"

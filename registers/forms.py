@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from contacts.models import Council, Person, PersonKind, PoliticalGroup, RoleAssignment, Ward
 from contacts.selectors import held_on
+from protocol_site.validators import validate_single_line
 
 from . import selectors
 from .models import ApproachKind, OfferStatus, SharingConsent, WardNotificationKind
@@ -320,7 +321,7 @@ class WardNotificationForm(RegisterForm):
         label="Wards affected",
         widget=forms.CheckboxSelectMultiple,
     )
-    subject = forms.CharField(label="Subject", max_length=200)
+    subject = forms.CharField(label="Subject", max_length=200, validators=[validate_single_line])
     details = forms.CharField(
         label="Details",
         help_text="Lancaster 10.3: describe the issue in general terms, without naming the "

@@ -31,6 +31,7 @@ from contacts.models import (
 )
 from contacts.selectors import held_on, role_holders
 from protocol_site.errors import ActionNotAllowed, PermissionRefused
+from protocol_site.validators import one_line
 
 from . import selectors
 from .models import (
@@ -98,7 +99,7 @@ def verify_chain(*, register: str, object_id: int) -> bool:
     """True when every event's hash matches its content and its predecessor."""
     previous = ""
     for event in selectors.events_for(register, object_id):
-        if event.previous_hash != previous or event.compute_hash() != event.hash:
+        if event.previous_hash != previous or not event.hash_matches():
             return False
         previous = event.hash
     return True
@@ -112,6 +113,7 @@ def _email_later(subject: str, body: str, people: Iterable[Person]) -> None:
     addresses = sorted({p.email for p in people if p.email})
     if not addresses:
         return
+    subject = one_line(subject)  # a header is one line, whatever was typed (issue #23)
     messages = tuple((subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses)
     transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
 

@@ -20,7 +20,8 @@ from cases.models import (
 )
 from cases.selectors import Access, visible_events
 from clocks.models import Deadline
-from contacts.models import Council, Person
+from contacts.models import Council
+from protocol_site.api.fields import PersonField
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -180,8 +181,8 @@ class CaseSerializer(serializers.ModelSerializer):
 class CaseCreateSerializer(serializers.Serializer):
     council = serializers.SlugRelatedField(slug_field="slug", queryset=Council.objects.all())
     case_type = serializers.ChoiceField(choices=CaseType.choices)
-    raised_by = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
-    about = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    raised_by = PersonField()
+    about = PersonField()
     channel = serializers.ChoiceField(choices=Channel.choices)
     received_at = AwareDateTimeField()
     summary = serializers.CharField(max_length=20000, trim_whitespace=True)
@@ -231,8 +232,7 @@ class RespondSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="CaseAssignHandler")
 class AssignHandlerSerializer(serializers.Serializer):
-    person = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(),
+    person = PersonField(
         help_text="The person to handle the case: an officer of its council (or of the council "
         "lending its Monitoring Officer), or a councillor holding a role there; never a party "
         "or someone with a declared relationship with one.",

@@ -112,7 +112,7 @@ class CaseViewSet(
         responses={201: CaseSerializer, **_errors(400, 401, 403)},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = CaseCreateSerializer(data=request.data)
+        data = CaseCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         if slug := values.pop("service", None):
@@ -140,7 +140,7 @@ class CaseViewSet(
         **extra: Any,
     ) -> Response:
         case = self.get_object()
-        data = serializer_class(data=self.request.data)
+        data = serializer_class(data=self.request.data, context={"request": self.request})
         data.is_valid(raise_exception=True)
         result = service(case=case, actor=self.request.user, **data.validated_data, **extra)
         return self._case_response(result)

@@ -53,6 +53,16 @@ def working_days_left(deadline: Deadline, now: datetime.datetime | None = None) 
 
 
 @register.filter
+def email_failing(deadline: Deadline) -> bool:
+    """Whether an email of this clock keeps failing (shown on the case, issue #23)."""
+    from clocks.sweep import FAILING_AFTER_ATTEMPTS
+
+    return deadline.notices.filter(
+        sent_at__isnull=True, attempts__gte=FAILING_AFTER_ATTEMPTS
+    ).exists()
+
+
+@register.filter
 def countdown(deadline: Deadline, now: datetime.datetime | None = None) -> str:
     now = now or timezone.now()
     status = deadline.status_at(now)

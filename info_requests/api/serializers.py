@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from clocks.models import Deadline
 from contacts.models import Council, Person
+from protocol_site.api.fields import PersonField
 
 from ..models import (
     FoiExemption,
@@ -181,9 +182,7 @@ class InfoRequestCreateSerializer(serializers.Serializer):
     council: serializers.SlugRelatedField[Council] = serializers.SlugRelatedField(
         slug_field="slug", queryset=Council.objects.all()
     )
-    requested_by: serializers.PrimaryKeyRelatedField[Person] = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all()
-    )
+    requested_by = PersonField()
     description = serializers.CharField()
     received_at = AwareDateTimeField()
     own_committee_business = serializers.BooleanField(required=False, allow_null=True, default=None)

@@ -106,7 +106,7 @@ class InfoRequestViewSet(
         responses={201: InfoRequestSerializer, **_errors(400, 401, 403)},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = InfoRequestCreateSerializer(data=request.data)
+        data = InfoRequestCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         if slug := values.pop("service", None):

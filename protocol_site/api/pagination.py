@@ -37,6 +37,10 @@ class CaseCursorPagination(CursorPagination):
 
     def decode_cursor(self, request: Request) -> Any:
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound as exc:
             raise exceptions.ValidationError({self.cursor_query_param: [str(exc.detail)]}) from exc
+        if cursor is not None and "\x00" in str(cursor.position or ""):
+            # `cD0A` is "p=<NUL>": PostgreSQL cannot compare with it (issue #23).
+            raise exceptions.ValidationError({self.cursor_query_param: ["Invalid cursor"]})
+        return cursor

@@ -61,11 +61,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL byte in the path or query string is a 400, never a database error (issue #23).
+    "protocol_site.middleware.RejectNulMiddleware",
+    # Pages with case, request or register data are never cached (shared council PCs, #23).
+    "protocol_site.middleware.NoStoreMiddleware",
     "protocol_site.middleware.SessionIdleTimeoutMiddleware",
     # Optional TOTP second factor for MOs and admins (protocol_site/two_factor.py).
     "django_otp.middleware.OTPMiddleware",
     "protocol_site.two_factor.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The demo password is changed before anything else in production (issue #23).
+    "protocol_site.passwords.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a django-axes lockout into the locked-out page (SECURITY.md).
     "axes.middleware.AxesMiddleware",
@@ -114,6 +120,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# A sign-in with load_demo's password must choose a new one first (on in production).
+FORCE_DEMO_PASSWORD_CHANGE = env.bool("FORCE_DEMO_PASSWORD_CHANGE", default=False)
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # the reset email says "for 3 days"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -155,6 +164,14 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 # The queue tasks go to when none is named (a test worker uses one of its own).
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_DEFAULT_QUEUE", default="celery")
+# The sweep and the clocks' emails have queues of their own, so a backlog of sends never holds
+# up the sweep (issue #23). Every worker command names its queues with -Q (Procfile, compose).
+CELERY_SWEEP_QUEUE = env("CELERY_SWEEP_QUEUE", default="sweep")
+CELERY_NOTICE_QUEUE = env("CELERY_NOTICE_QUEUE", default="notices")
+CELERY_TASK_ROUTES = {
+    "clocks.tasks.sweep_deadlines": {"queue": CELERY_SWEEP_QUEUE},
+    "clocks.tasks.send_notice": {"queue": CELERY_NOTICE_QUEUE},
+}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -199,6 +216,10 @@ REST_FRAMEWORK = {
         "protocol_site.api.throttling.AnonThrottle",
         "protocol_site.api.throttling.UserThrottle",
     ],
+    # Who the client is, for the per-address throttles: 0 = the connecting address only
+    # (REMOTE_ADDR; X-Forwarded-For ignored, so a forged one resets nothing). Behind N proxies
+    # that each append to X-Forwarded-For, set NUM_PROXIES=N (docs/operations.md, issue #23).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
         "user": env("API_THROTTLE_USER", default="1200/minute"),
@@ -277,6 +298,40 @@ CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=None)
 
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+
+def _audit_keys(text: str) -> list[tuple[str, bytes]]:
+    """ "id:secret" entries, comma- or line-separated, the current key first."""
+    pairs = []
+    for entry in text.replace("\n", ",").split(","):
+        kid, sep, secret = entry.strip().partition(":")
+        if sep and kid and secret:
+            pairs.append((kid.strip(), secret.strip().encode()))
+    return pairs
+
+
+# The audit chain's HMAC keys (issue #23): from the environment or a secrets file, never the
+# database. Rotate by listing a new key first and keeping the old ones (they verify what they
+# signed). Empty: plain SHA-256 (development). Production requires a key (protocol.E008).
+_AUDIT_KEYS_FILE = env("AUDIT_HMAC_KEYS_FILE", default="")
+AUDIT_HMAC_KEYS = _audit_keys(
+    Path(_AUDIT_KEYS_FILE).read_text(encoding="utf-8")
+    if _AUDIT_KEYS_FILE
+    else env("AUDIT_HMAC_KEYS", default="")
+)
+# Events written before the keys were introduced keep their plain hashes until this moment.
+# ISO 8601 with an offset, e.g. 2027-01-04T09:00:00+00:00 (naive is read as UTC).
+_UNKEYED_UNTIL = env("AUDIT_UNKEYED_UNTIL", default="")
+AUDIT_UNKEYED_UNTIL = (
+    datetime.datetime.fromisoformat(_UNKEYED_UNTIL).replace(
+        tzinfo=datetime.datetime.fromisoformat(_UNKEYED_UNTIL).tzinfo or datetime.UTC
+    )
+    if _UNKEYED_UNTIL
+    else None
+)
+# Host names (or addresses) the metrics scraper may use besides DJANGO_ALLOWED_HOSTS, e.g. the
+# container's name on the monitoring network. Any other Host header gets a 404 (issue #23).
+METRICS_ALLOWED_HOSTS = env.list("METRICS_ALLOWED_HOSTS", default=[])
 OPS_CHECK_TIMEOUT_SECONDS = env.float("OPS_CHECK_TIMEOUT_SECONDS", default=2.0)
 READYZ_REQUIRE_BEAT = env.bool("READYZ_REQUIRE_BEAT", default=True)
 # /readyz fails when the sweep has not run for this long (five missed sweeps, at least 5 minutes).

@@ -11,6 +11,7 @@ from .base import env
 
 PROTOCOL_PRODUCTION = True
 DEBUG = False
+FORCE_DEMO_PASSWORD_CHANGE = env.bool("FORCE_DEMO_PASSWORD_CHANGE", default=True)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
@@ -44,4 +45,14 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# The throttles' counters (API token endpoint, password reset) are shared by every gunicorn
+# worker and container: per-process memory would give each its own allowance (issue #23).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_URL", default=CELERY_BROKER_URL),  # noqa: F405
+        "KEY_PREFIX": "protocol",
+    }
 }

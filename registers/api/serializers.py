@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from contacts.models import Person, PersonalRelationship, PoliticalGroup, Ward
+from protocol_site.api.fields import PersonField
 
 from .. import selectors
 from ..models import (
@@ -95,10 +96,8 @@ class RelationshipSerializer(_WithHistory, serializers.ModelSerializer):
 
 
 class RelationshipCreateSerializer(serializers.Serializer):
-    person = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(), required=False, help_text="Defaults to you."
-    )
-    related_person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    person = PersonField(required=False, help_text="Defaults to you.")
+    related_person = PersonField()
     nature = serializers.CharField(max_length=200)
     declared_on = serializers.DateField()
 
@@ -180,7 +179,7 @@ class BriefingSerializer(_WithHistory, serializers.ModelSerializer):
 
 class BriefingCreateSerializer(serializers.Serializer):
     group = serializers.PrimaryKeyRelatedField(queryset=PoliticalGroup.objects.all())
-    officer = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    officer = PersonField()
     topic = serializers.CharField(max_length=200)
     given_on = serializers.DateField()
     advice = serializers.CharField()
@@ -248,10 +247,8 @@ class ApproachSerializer(_WithHistory, serializers.ModelSerializer):
 
 class ApproachCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ApproachKind.choices)
-    reported_by = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(), required=False, help_text="Defaults to you."
-    )
-    about = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    reported_by = PersonField(required=False, help_text="Defaults to you.")
+    about = PersonField()
     occurred_on = serializers.DateField()
     description = serializers.CharField()
 
@@ -292,10 +289,8 @@ class HelpRequestSerializer(_WithHistory, serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="OfficerHelpRequestCreate")
 class HelpRequestCreateSerializer(serializers.Serializer):
-    requested_by = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(), required=False, help_text="Defaults to you."
-    )
-    officer = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    requested_by = PersonField(required=False, help_text="Defaults to you.")
+    officer = PersonField()
     description = serializers.CharField()
 
 
@@ -368,9 +363,7 @@ class WardNotificationCreateSerializer(serializers.Serializer):
     resident_name = serializers.CharField(required=False, default="", allow_blank=True)
     resident_contact = serializers.CharField(required=False, default="", allow_blank=True)
     resident_consents_to_identity_sharing = serializers.BooleanField(required=False, default=False)
-    raised_via_councillor = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(), required=False, allow_null=True, default=None
-    )
+    raised_via_councillor = PersonField(required=False, allow_null=True, default=None)
     sharing_consent = serializers.ChoiceField(
         choices=SharingConsent.choices, required=False, default="", allow_blank=True
     )
@@ -416,9 +409,7 @@ class InterestAdviceSerializer(_WithHistory, serializers.ModelSerializer):
 
 
 class InterestAdviceCreateSerializer(serializers.Serializer):
-    member = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(), required=False, help_text="Defaults to you."
-    )
+    member = PersonField(required=False, help_text="Defaults to you.")
     question = serializers.CharField()
 
 

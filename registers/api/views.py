@@ -57,7 +57,7 @@ class RegisterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return type(self).selector(self.request.user)
 
     def _input(self, serializer_class: type[BaseSerializer]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data)
+        serializer = serializer_class(data=self.request.data, context={"request": self.request})
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 

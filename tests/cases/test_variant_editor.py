@@ -372,7 +372,9 @@ def test_preview_shows_handlers_and_skips(client, world, draft, council_admin):
         f"Sample case raised by {world['councillor'].name} about {world['director'].name}" in page
     )
     assert "is the subject of this case" in page
-    assert "has declared a personal relationship with a party (Maldon 6.2)" in page
+    # Maldon 5.1: the relationship stays in its register; the preview says only "cannot".
+    assert "cannot handle this case" in page
+    assert "declared a personal relationship with a party" not in page
     assert "Deputy" in page
     assert "Skipped" in page
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -200,15 +201,26 @@ def test_an_empty_acknowledgement_is_refused_with_an_error_summary(client):
     assert draft.status == DraftStatus.DRAFT
 
 
-def test_a_party_sees_the_acknowledgement_but_cannot_send_it(client):
+def test_a_party_never_sees_the_acknowledgement_draft(client):
+    """Issue #23: the unsent draft holds the complainant's address; to a party of the case it
+    answers exactly like a draft that does not exist, and the case page does not link it."""
     route = make_route()
-    draft = services.on_case_opened(case=make_case(route, received_at=NOW))
+    case = make_case(route, received_at=NOW)
+    draft = services.on_case_opened(case=case)
     login(client, user_for(route.member, UserGroup.COUNCILLOR))
     url = reverse("clocks:acknowledgement", args=[draft.pk])
+    missing = reverse("clocks:acknowledgement", args=[draft.pk + 1000])
     page = client.get(url)
-    assert page.status_code == 200
-    assert "Send acknowledgement" not in page.content.decode()
-    assert client.post(url, {"subject": "x", "body": "y"}).status_code == 403
+    assert page.status_code == 404
+
+    def scrubbed(body: bytes) -> bytes:  # without the per-response nonce and CSRF token
+        return re.sub(rb'(nonce|value)="[^"]*"', rb'\1=""', body)
+
+    assert scrubbed(page.content) == scrubbed(client.get(missing).content)
+    assert route.member.email not in page.content.decode()
+    assert client.post(url, {"subject": "x", "body": "y"}).status_code == 404
+    case_page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert url not in case_page
     draft.refresh_from_db()
     assert draft.status == DraftStatus.DRAFT
 

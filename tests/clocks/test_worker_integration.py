@@ -110,6 +110,10 @@ def worker_env(smtp: tuple[Collector, int]) -> dict[str, str]:
         "CELERY_BROKER_URL": _redis_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_DEFAULT_QUEUE": QUEUE,
+        # One queue for everything, of this test's own (the sweep and the emails have their own
+        # queues in production: settings CELERY_TASK_ROUTES).
+        "CELERY_SWEEP_QUEUE": QUEUE,
+        "CELERY_NOTICE_QUEUE": QUEUE,
         "TEST_SMTP_URL": f"smtp://127.0.0.1:{smtp[1]}",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp[1]}",
         "SITE_URL": "http://testserver",
@@ -131,6 +135,8 @@ def start_worker(
                 "-A",
                 "protocol_site",
                 "worker",
+                "-Q",
+                QUEUE,
                 "--pool=solo",
                 "--loglevel=INFO",
                 "-n",

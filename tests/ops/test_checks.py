@@ -19,6 +19,14 @@ GOOD = {
     "DATABASES": {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "protocol"}},
     "CELERY_BROKER_URL": "redis://redis:6379/0",
     "ALLOWED_HOSTS": ["protocol.example.gov.uk"],
+    "METRICS_TOKEN": "m" * 40,
+    "AUDIT_HMAC_KEYS": [("k1", b"a" * 40)],
+    "CACHES": {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://redis:6379/1",
+        }
+    },
 }
 
 
@@ -41,8 +49,27 @@ GOOD = {
         ("CELERY_BROKER_URL", "filesystem://", "protocol.E003", "CELERY_BROKER_URL"),
         ("ALLOWED_HOSTS", [], "protocol.E004", "DJANGO_ALLOWED_HOSTS"),
         ("ALLOWED_HOSTS", ["*"], "protocol.E005", "DJANGO_ALLOWED_HOSTS"),
+        # Issue #23: /metrics needs its token in production; throttles need a shared cache.
+        ("METRICS_TOKEN", "", "protocol.E006", "METRICS_TOKEN"),
+        (
+            "CACHES",
+            {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+            "protocol.E007",
+            "CACHE_URL",
+        ),
+        ("AUDIT_HMAC_KEYS", [], "protocol.E008", "AUDIT_HMAC_KEYS"),
     ],
-    ids=["dev-key", "short-key", "sqlite", "filesystem-broker", "no-hosts", "any-host"],
+    ids=[
+        "dev-key",
+        "short-key",
+        "sqlite",
+        "filesystem-broker",
+        "no-hosts",
+        "any-host",
+        "no-metrics-token",
+        "per-process-cache",
+        "unkeyed-audit-chain",
+    ],
 )
 def test_a_missing_production_setting_is_an_error_naming_the_variable(
     settings, setting, value, code, names
@@ -55,7 +82,7 @@ def test_a_missing_production_setting_is_an_error_naming_the_variable(
     errors = production_settings_check()
 
     assert [e.id for e in errors] == [code]
-    assert names in errors[0].msg
+    assert names in errors[0].msg + errors[0].hint
     assert errors[0].hint
     assert errors[0].is_serious()
 
@@ -109,8 +136,24 @@ def test_check_deploy_has_no_warnings_with_production_settings():
             "DJANGO_ALLOWED_HOSTS": "protocol.example.gov.uk",
             "DATABASE_URL": "postgres://protocol:pw@db:5432/protocol",
             "CELERY_BROKER_URL": "redis://redis:6379/0",
+            "METRICS_TOKEN": "m" * 40,
+            "AUDIT_HMAC_KEYS": "k1:" + "a" * 40,
         }
     )
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_fails_without_a_metrics_token():
+    """Issue #23: production without METRICS_TOKEN would serve /metrics to anyone."""
+    result = _manage_check(
+        {
+            "DJANGO_SECRET_KEY": GOOD_KEY,
+            "DJANGO_ALLOWED_HOSTS": "protocol.example.gov.uk",
+            "DATABASE_URL": "postgres://protocol:pw@db:5432/protocol",
+            "CELERY_BROKER_URL": "redis://redis:6379/0",
+        }
+    )
+    assert result.returncode != 0
+    assert "protocol.E006" in result.stderr

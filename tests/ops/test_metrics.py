@@ -177,3 +177,17 @@ def test_metrics_token(client, db, settings, authorization, status):
     if status == 401:
         assert "protocol_" not in response.content.decode()
         assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [("testserver", 200), ("metrics.internal", 200), ("evil.example.org", 404)],
+)
+def test_metrics_answers_only_on_allowed_hosts(client, db, settings, host, status):
+    """Issue #23: /metrics is answered before Django's host check (for the probes), so it
+    checks the host itself: ALLOWED_HOSTS, or METRICS_ALLOWED_HOSTS for the scraper."""
+    settings.METRICS_TOKEN = "s3cret-token"
+    settings.METRICS_ALLOWED_HOSTS = ["metrics.internal"]
+    response = client.get("/metrics", HTTP_HOST=host, HTTP_AUTHORIZATION="Bearer s3cret-token")
+    assert response.status_code == status
+    assert ("protocol_" in response.content.decode()) is (status == 200)

@@ -62,7 +62,7 @@ def audit_chain_breaks(
             breaks.append(
                 ChainBreak(reference, event.pk, "previous_hash does not match the event before")
             )
-        if event.hash != event.compute_hash():
+        if not event.hash_matches():
             breaks.append(ChainBreak(reference, event.pk, "hash does not match the event's fields"))
         previous_hash = event.hash
         if len(breaks) >= limit:
