@@ -45,7 +45,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import CLOSED_STATES, Case, CaseEvent, ClockKind
+from cases.models import CLOSED_STATES, Case, CaseEvent, ClockKind, KeptInformed
 from clocks import calendar as cal
 from clocks.models import Deadline
 from contacts.models import Council, Person
@@ -219,7 +219,6 @@ class HomeWork:
     tiles: list[Tile] = field(default_factory=list)
     # The councils the person administers or serves: (pk, name, slug), by name.
     councils: list[tuple[int, str, str]] = field(default_factory=list)
-    # TODO(#20c): "Kept informed of" joins these when the kept-informed list has a selector.
 
 
 def group_names(user: User) -> set[str]:
@@ -303,6 +302,17 @@ def home_work(
                 others["deciding"],
                 reverse("info_requests:list") + "?awaiting=me",
                 "No information request is waiting for your decision.",
+            )
+        )
+    if others["informed"]:
+        # Readers, not actors: shown only to those a route keeps informed of an open case.
+        tiles.append(
+            Tile(
+                "informed",
+                "Cases you are kept informed of",
+                others["informed"],
+                reverse("cases:kept_informed"),
+                "",
             )
         )
     if manages:
@@ -413,7 +423,7 @@ def _other_counts(user: User, person: Person | None, admin_ids: set[int] | None)
     from inbound.selectors import triage_queue_for
     from info_requests.models import InformationPolicy
 
-    nothing = {"deciding": 0, "may_decide": False, "triage": 0}
+    nothing = {"deciding": 0, "may_decide": False, "triage": 0, "informed": 0}
     if person is None and admin_ids is None:
         return nothing
     zero = Value(0, output_field=IntegerField())
@@ -429,12 +439,24 @@ def _other_counts(user: User, person: Person | None, admin_ids: set[int] | None)
     triage: Any = (
         _count(triage_queue_for(user, admin_ids=admin_ids)) if admin_ids is not None else zero
     )
+    # Maldon 4.3, Hounslow 11.2: the open cases a step of the route keeps the person informed of.
+    informed: Any = (
+        _count_distinct(
+            KeptInformed.objects.filter(person_id=person.pk).exclude(case__state__in=CLOSED_STATES),
+            "case_id",
+        )
+        if person is not None
+        else zero
+    )
     rows = list(
         Council.objects.order_by()
         .annotate(
-            deciding=Coalesce(deciding, zero), may_decide=may_decide, triage=Coalesce(triage, zero)
+            deciding=Coalesce(deciding, zero),
+            may_decide=may_decide,
+            triage=Coalesce(triage, zero),
+            informed=Coalesce(informed, zero),
         )
-        .values("deciding", "may_decide", "triage")[:1]
+        .values("deciding", "may_decide", "triage", "informed")[:1]
     )
     return rows[0] if rows else nothing
 

@@ -132,3 +132,45 @@ def test_information_requests_waiting_for_my_decision(client):
     assert [row["request"].pk for row in listed] == [request.pk]
     # The member who asked decides nothing, and is not shown the count.
     assert "to_decide" not in {t.key for t in home_work(cast.user("member")).tiles}
+
+
+@pytest.mark.usefixtures("councils")
+def test_the_leader_kept_informed_sees_a_count_linking_to_the_kept_informed_list():
+    """Maldon 4.3 "The Leader must always be kept informed": the Leader's home page counts the
+    open cases a route keeps them informed of and links to that list; the Opposition Leader, who
+    is not kept informed, is shown no such count; a closed case drops out of it."""
+    import datetime
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from cases import services
+    from cases.models import CaseType
+    from contacts.models import Person
+    from tests.factories import user_for
+
+    maldon = {p.key: p for p in Person.objects.filter(council__slug="maldon")}
+    case = services.open_case(
+        council=maldon["daniel-frost"].council,
+        case_type=CaseType.OFFICER_CONCERN_ABOUT_MEMBER,
+        raised_by=maldon["daniel-frost"],
+        about=maldon["cllr-tom-castleton"],
+        channel="email",
+        received_at=timezone.now() - datetime.timedelta(hours=1),
+        summary="The concern, in the officer's words.",
+        actor=None,
+    )
+
+    def home_of(key: str) -> str:
+        person = maldon[key]
+        client = Client()
+        client.force_login(person.user if person.user_id else user_for(person))
+        return client.get("/").content.decode()
+
+    leader = home_of("cllr-margaret-ashdown")
+    assert 'href="/cases/kept-informed/"' in leader
+    assert "Cases you are kept informed of" in leader
+    assert "Cases you are kept informed of" not in home_of("cllr-richard-fenwick")
+
+    services.withdraw_case(case=case, actor=None, reason="Resolved between them")
+    assert "Cases you are kept informed of" not in home_of("cllr-margaret-ashdown")
