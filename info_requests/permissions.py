@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django_fsm import can_proceed
 
-from contacts.models import BORROWED_ROLES, DEPUTY_ROLE, Role
+from contacts.models import BORROWED_ROLES, DEPUTY_ROLE, SERVICE_HEAD_ROLES, Role
 from contacts.selectors import person_for
 
 from .models import InfoRequest, InfoRequestState
@@ -23,6 +23,19 @@ User = AuthUser | AnonymousUser
 # Pseudo-roles for the people a policy does not name.
 MEMBER = "member"  # the member who made the request
 ADMIN = "admin"  # a clerk or council administrator of the request's council
+# The person named as decider where the decider is the head of the service holding the
+# information (Maldon 10.2 "the Director holding the information", Lancaster 8.6 "the relevant
+# Service Head"): the decider's steps are that person's, not every holder of the role.
+DECIDER = "decider"
+
+
+def decided_by_person(info_request: InfoRequest) -> bool:
+    """Whether the request's service-head steps belong to its named decider alone. Without a
+    named decider (the service is unknown: the clerk triages) the role decides, as before."""
+    return (
+        info_request.decider_id is not None
+        and info_request.policy.decider_role in SERVICE_HEAD_ROLES
+    )
 
 
 @dataclass(frozen=True)
@@ -321,7 +334,12 @@ def _roles_for(action: str, info_request: InfoRequest) -> set[str]:
         "record_resource_agreement": {Role.HEAD_OF_PAID_SERVICE, ADMIN},
         "withdraw": {MEMBER, ADMIN},
     }
-    return by_action.get(action, set())
+    allowed = by_action.get(action, set())
+    if decided_by_person(info_request) and decider in allowed:
+        # Maldon 10.2 / Lancaster 8.6: the head of the service holding the information, named
+        # on the request, takes these steps; another Director or Service Head does not.
+        allowed = (allowed - {decider}) | {DECIDER}
+    return allowed
 
 
 def user_roles(user: User, info_request: InfoRequest) -> set[str]:
@@ -331,6 +349,8 @@ def user_roles(user: User, info_request: InfoRequest) -> set[str]:
         roles.add(MEMBER)
     if administers(user, info_request.council):
         roles.add(ADMIN)
+    if person is not None and person.pk == info_request.decider_id:
+        roles.add(DECIDER)
     return roles
 
 
@@ -356,6 +376,10 @@ def decision_role(user: User, info_request: InfoRequest, action: str) -> str:
     Blank for a superuser acting in no role."""
     allowed = _roles_for(action, info_request) - {MEMBER, ADMIN}
     held = held_roles(user, info_request.council)
+    if DECIDER in allowed:
+        person = person_for(user)
+        if person is not None and person.pk == info_request.decider_id:
+            return info_request.policy.decider_role
     for role in Role:
         if role in allowed and role in held:
             # held_roles lets a deputy stand in for the role: they sign as the deputy.

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from clocks.models import Deadline
-from contacts.models import DEPUTY_ROLE, Council, Role, RoleAssignment
+from contacts.models import DEPUTY_ROLE, SERVICE_HEAD_ROLES, Council, Role, RoleAssignment
 from contacts.selectors import UserGroup, held_on, monitoring_officer_council_ids, person_for
 
 from .models import InfoEventAction, InfoRequest, InfoRequestEvent, InformationPolicy
@@ -55,7 +55,9 @@ def administers(user: User, council: Council) -> bool:
 def visible_info_requests_for(user: User) -> QuerySet[InfoRequest]:
     """Requests `user` may see: the member who asked; the clerks and council administrators of
     the council; whoever holds a role the council's policy names (decider, need-to-know,
-    dispute, review); the Monitoring Officer (or deputy) serving the council, borrowed or not.
+    dispute, review) - but a Director or Service Head deciding as head of the service holding
+    the information sees only the requests naming them as decider, or naming no decider yet;
+    the Monitoring Officer (or deputy) serving the council, borrowed or not.
     Anyone else sees nothing, and gets a 404 for the request."""
     qs = InfoRequest.objects.select_related("council", "requested_by", "decider")
     if not user.is_authenticated:
@@ -77,7 +79,15 @@ def visible_info_requests_for(user: User) -> QuerySet[InfoRequest]:
     ):
         by_policy = Q()
         for field in POLICY_ROLE_FIELDS:
-            by_policy |= Q(**{f"council__information_policy__{field}": role})
+            by_field = Q(**{f"council__information_policy__{field}": role})
+            if role in SERVICE_HEAD_ROLES:
+                # Maldon 10.2 / Lancaster 8.6: where the head of the service holding the
+                # information is named as decider, the council's other heads do not see the
+                # request (the decider sees it above); unnamed, the role still sees it.
+                by_field &= ~Q(council__information_policy__decider_role=role) | Q(
+                    decider__isnull=True
+                )
+            by_policy |= by_field
         if role == Role.HEAD_OF_PAID_SERVICE:
             # Hounslow 5.3: the HoPS agrees with the group leaders what is provided.
             by_policy |= Q(council__information_policy__resource_pause=True)
