@@ -18,7 +18,7 @@ from cases.models import Case, CaseType
 from clocks.models import AcknowledgementDraft, Deadline, Notice, NoticeKind
 from clocks.notices import deliver_notice
 from clocks.services import send_acknowledgement
-from contacts.models import Person
+from contacts.models import Person, Service
 from info_requests import services as info_services
 from tests.factories import user_for
 
@@ -156,6 +156,10 @@ def test_every_information_request_notification_links_to_a_page_each_recipient_o
             received_at=timezone.now() - datetime.timedelta(hours=1),
             actor=member.user,
             own_committee_business=True,
+            # Lancaster 8.6 "the relevant Service Head": the service holding the information.
+            service=Service.objects.get(
+                council=councils["lancaster"], slug="environmental-and-local-services"
+            ),
         )
     assert request.decider is not None
     decider = request.decider.user

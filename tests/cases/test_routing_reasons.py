@@ -3,12 +3,14 @@ mutants of `cases.routing` that the tables in test_routing.py let survive; docs/
 
 from __future__ import annotations
 
-from cases.routing import Candidate, Decision, choose_handler, roles_to_consult
+from cases.routing import Candidate, Decision, ServiceScope, choose_handler, roles_to_consult
 
 CEO = Candidate(1, "Niall Bolger", "head_of_paid_service", title="Chief Executive")
 MO = Candidate(2, "Thomas Ribbits", "monitoring_officer")
 DIRECTOR = Candidate(4, "Dora Rector", "director")
 SERVICE_HEAD = Candidate(5, "Sam Head", "service_head")
+# "Their Director" needs the case's service (issue #20); the candidates are its heads.
+RESOURCES = ServiceScope("Resources", "the service named for this case")
 
 
 def test_a_role_with_no_fallback_is_consulted_alone():
@@ -27,7 +29,10 @@ def test_nobody_holding_an_untitled_role_names_it_in_words():
 
 def test_the_first_holder_handles_and_the_decision_names_their_role():
     decision = choose_handler(
-        handler_role="chief_officer", candidates=[DIRECTOR, SERVICE_HEAD], party_ids=[9]
+        handler_role="chief_officer",
+        candidates=[DIRECTOR, SERVICE_HEAD],
+        party_ids=[9],
+        scope=RESOURCES,
     )
     assert decision == Decision(
         4, "Assigned to the Director, Dora Rector, who handles this step.", "director"
@@ -36,7 +41,11 @@ def test_the_first_holder_handles_and_the_decision_names_their_role():
 
 def test_a_raiser_is_skipped_in_so_many_words_and_a_fallback_without_a_citation_cites_nothing():
     decision = choose_handler(
-        handler_role="chief_officer", candidates=[DIRECTOR, CEO], party_ids=[4, 9], subject_id=9
+        handler_role="chief_officer",
+        candidates=[DIRECTOR, CEO],
+        party_ids=[4, 9],
+        subject_id=9,
+        scope=RESOURCES,
     )
     assert decision == Decision(
         1,
@@ -47,7 +56,8 @@ def test_a_raiser_is_skipped_in_so_many_words_and_a_fallback_without_a_citation_
 
 
 def test_several_skipped_are_listed_and_the_fallback_cites_its_clause():
-    """Hounslow 11.2: a complaint about the Chief Executive goes to the Monitoring Officer."""
+    """Hounslow 11.2: a complaint about the Chief Executive goes to the Monitoring Officer. The
+    related candidate is skipped without naming the relationship (Maldon 5.1, issue #23)."""
     other_ceo = Candidate(3, "Acting Chief", "head_of_paid_service", title="Acting Chief Executive")
     decision = choose_handler(
         handler_role="head_of_paid_service",
@@ -59,7 +69,7 @@ def test_several_skipped_are_listed_and_the_fallback_cites_its_clause():
     assert decision == Decision(
         2,
         "The Chief Executive, Niall Bolger, is the subject of this case; The Acting Chief "
-        "Executive, Acting Chief, has declared a personal relationship with a party (Maldon 6.2), "
+        "Executive, Acting Chief, cannot handle this case, "
         "so it goes to the Monitoring Officer, Thomas Ribbits (Hounslow 11.2).",
         "monitoring_officer",
     )

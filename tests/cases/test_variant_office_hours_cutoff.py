@@ -46,6 +46,7 @@ def _details(draft: ProtocolVariant, **changes: str) -> dict[str, str]:
         "title": draft.title,
         "protocol_reference": draft.protocol_reference,
         "office_hours_cutoff": "",
+        "informed_view": draft.informed_view,
     }
     data.update(changes)
     return data

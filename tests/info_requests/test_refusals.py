@@ -260,11 +260,12 @@ def test_an_exempt_item_blocks_section_100f(lan, refuses):
         description="Legal advice",
         schedule_12a_paragraph="5",
     )
+    item = r.items.get(description="Legal advice")
     refuses(
         ValidationError,
         "'Legal advice':",
         services.provide_under_s100f,
-        field="detail",
+        field=services.item_field(item.pk, "outcome"),  # the item's own answer (issue #22)
         info_request=_fresh(r),
         actor=lan.decider.user,
     )

@@ -23,9 +23,11 @@ pytestmark = pytest.mark.django_db
 
 # Issue #24 added two to the list (the closure days for each case's age in working days, and
 # the person's saved views) and two to the case page (remembering that the person looked;
-# its email thread).
+# its email thread). Issue #20 added two to the case page (the committee panel seated at the
+# rung; the people kept informed). Still constant in the history's length; issue #25 owns
+# bringing every page back under 12.
 LIST_BUDGET = 10
-DETAIL_BUDGET = 14
+DETAIL_BUDGET = 16
 LONG_HISTORY = 60
 
 

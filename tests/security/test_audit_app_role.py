@@ -88,8 +88,9 @@ def test_the_application_role_still_reads_and_appends(app_role, case):
         (
             "INSERT INTO cases_caseevent (case_id, at, actor_name, action, from_state, to_state,"
             " reason, data, previous_hash, hash) VALUES (%s, now(), 'x', 'note_added', '', '',"
-            " '', '{}', '', '')",
-            [case.pk],
+            " '', '{}', %s, 'appended')",
+            # Chained onto the trail's tail: one successor per event (issue #26).
+            [case.pk, CaseEvent.objects.filter(case=case).order_by("-at", "-id").first().hash],
         ),
     )
 

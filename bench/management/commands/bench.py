@@ -51,7 +51,7 @@ OUT_DIR = Path(settings.BASE_DIR) / "docs" / "perf"
 # Issue #24 added two statements to the list (closure days for ages, saved views) and one to
 # the case page (remembering that the person looked), and one more for its email thread.
 LIST_BUDGET: dict[str, float] = {"p95_ms": 150, "max_queries": 10, "max_ratio": 3.0}
-DETAIL_BUDGET: dict[str, float] = {"p95_ms": 150, "max_queries": 14}
+DETAIL_BUDGET: dict[str, float] = {"p95_ms": 150, "max_queries": 16}
 # Issue #24: the worklist.
 HOME_BUDGET: dict[str, float] = {"p95_ms": 60, "max_queries": 10}
 SAVED_VIEW_BUDGET: dict[str, float] = {"p95_ms": 150, "max_queries": 10}

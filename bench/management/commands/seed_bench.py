@@ -334,7 +334,7 @@ WITH src AS (
         reference, council_id, case_type, variant_id, step_position, state, raised_by_id,
         about_id, channel, received_at, summary, handler_id, handler_reason, opened_by_id,
         acknowledged_at, responded_at, closed_at, outcome, created_at, updated_at,
-        idempotency_key)
+        idempotency_key, conciliator)
     SELECT
         p.prefix || '-B' || lpad(p.g::text, 8, '0'),
         p.council_id, p.case_type, p.variant_id, p.step,
@@ -353,7 +353,7 @@ WITH src AS (
         NULL, p.recv + interval '2 days', NULL,
         CASE WHEN p.closed_state IS NOT NULL THEN p.recv + interval '30 days' END,
         CASE WHEN p.closed_state = 'resolved' THEN 'Resolved informally' ELSE '' END,
-        p.recv, p.recv, NULL
+        p.recv, p.recv, NULL, ''
     FROM (
         SELECT picked.*,
                CASE WHEN closed_state IS NULL
@@ -444,7 +444,8 @@ INSERT INTO cases_caseevent (case_id, at, actor_id, actor_name, action, from_sta
                              reason, data, previous_hash, hash)
 SELECT c.id, c.received_at + interval '20 days' + e * interval '1 hour', NULL, 'Bench',
        (%(actions)s::text[])[1 + e %% 15], c.state, c.state, 'Bench long history ' || e,
-       '{}'::jsonb, '', md5('long' || e) || md5(e || 'long')
+       '{}'::jsonb, md5('long' || (e - 1)) || md5((e - 1) || 'long-prev'),
+       md5('long' || e) || md5(e || 'long-prev')
 FROM cases_case c CROSS JOIN generate_series(1, %(n)s) AS e
 WHERE c.id = %(case)s
 """
