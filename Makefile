@@ -78,7 +78,7 @@ vendor: ## Refresh the vendored GOV.UK Frontend assets from the npm package
 
 audit: install ## Supply chain: pip-audit (known vulnerabilities) and bandit over the apps (SECURITY.md)
 	$(BIN)/pip-audit --progress-spinner off --skip-editable
-	$(BIN)/bandit -q -c pyproject.toml -r cases clocks contacts inbound info_requests registers reports protocol_site
+	$(BIN)/bandit -q -c pyproject.toml -r cases clocks contacts inbound info_requests registers reports protocol_site worklist
 
 ci: ## Run what CI runs (.ci/run)
 	bash .ci/run
