@@ -260,23 +260,43 @@ def route_handler(case: Case, step: VariantStep) -> routing.Decision:
     ).decision
 
 
+def plan_panel(
+    *,
+    council: Council,
+    handler_role: str,
+    party_ids: set[int],
+    subject_id: int | None,
+    on: datetime.date | None = None,
+) -> tuple[routing.PanelDecision, dict[int, Person]]:
+    """The ORM half of `routing.choose_panel`: who of the committee would sit on a rung of
+    `handler_role`, and why (Maldon 5.1, West Lavington 4.2), with the holders by id. A real case
+    (`route_panel`) and the variant preview ask the same question here."""
+    holders = role_holders(council=council, role=handler_role, on=on)
+    chairmen = role_holders(council=council, role=Role.CHAIRMAN, on=on)
+    decision = routing.choose_panel(
+        handler_role=handler_role,
+        candidates=[
+            routing.Candidate(person_id=h.person.pk, name=h.person.name, role=h.role)
+            for h in holders
+        ],
+        party_ids=party_ids,
+        related_ids=related_person_ids(party_ids, on=on) if party_ids else set(),
+        subject_id=subject_id,
+        chairman_ids=[h.person.pk for h in chairmen],
+    )
+    return decision, {h.person.pk: h.person for h in holders}
+
+
 def route_panel(case: Case, step: VariantStep) -> routing.PanelDecision:
     """The committee members who sit on `step` of `case` as a panel, and why (Maldon 5.1,
     West Lavington 4.2). Only for a step whose handler role is a committee's membership."""
-    parties = {case.raised_by_id, case.about_id}
-    candidates = [
-        routing.Candidate(person_id=h.person.pk, name=h.person.name, role=h.role)
-        for h in role_holders(council=case.council, role=step.handler_role)
-    ]
-    chairmen = [h.person.pk for h in role_holders(council=case.council, role=Role.CHAIRMAN)]
-    return routing.choose_panel(
+    decision, _ = plan_panel(
+        council=case.council,
         handler_role=step.handler_role,
-        candidates=candidates,
-        party_ids=parties,
-        related_ids=related_person_ids(parties),
+        party_ids={case.raised_by_id, case.about_id},
         subject_id=case.about_id,
-        chairman_ids=chairmen,
     )
+    return decision
 
 
 def _seat_panel(

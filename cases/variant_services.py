@@ -30,8 +30,8 @@ from contacts.selectors import (
     Holding,
     UserGroup,
     administered_council_ids,
-    related_person_ids,
     role_holders,
+    user_group_names,
 )
 from protocol_site.errors import ActionNotAllowed
 
@@ -65,7 +65,7 @@ def manageable_councils(user: User) -> QuerySet[Council]:
         return Council.objects.none()
     if getattr(user, "is_superuser", False):
         return Council.objects.all()
-    groups = set(user.groups.values_list("name", flat=True))
+    groups = user_group_names(user)
     if UserGroup.COUNCIL_ADMIN not in groups:
         return Council.objects.none()
     return Council.objects.filter(pk__in=administered_council_ids(user))
@@ -920,10 +920,7 @@ def preview_variant(
         )
     subject_id = about.pk if about is not None else None
     party_ids = {p.pk for p in (raised_by, about) if p is not None}
-    related = set(related_person_ids(party_ids, on=on)) if party_ids else set()
-    return _with_panels(
-        rows, council=council, party_ids=party_ids, related=related, subject_id=subject_id, on=on
-    )
+    return _with_panels(rows, council=council, party_ids=party_ids, subject_id=subject_id, on=on)
 
 
 def _with_panels(
@@ -931,28 +928,17 @@ def _with_panels(
     *,
     council: Council,
     party_ids: set[int],
-    related: set[int],
     subject_id: int | None,
     on: datetime.date | None,
 ) -> list[PreviewStep]:
     """A committee rung shows the panel that would sit, as a real case seats it
-    (`services.route_panel`), not the one member single-handler routing would pick."""
+    (`services.plan_panel`), not the one member single-handler routing would pick."""
     for row in rows:
         role = row.step.handler_role
         if not routing.is_panel_role(role):
             continue
-        holders = role_holders(council=council, role=role, on=on)
-        people = {h.person.pk: h.person for h in holders}
-        decision = routing.choose_panel(
-            handler_role=role,
-            candidates=[
-                routing.Candidate(person_id=h.person.pk, name=h.person.name, role=h.role)
-                for h in holders
-            ],
-            party_ids=party_ids,
-            related_ids=related,
-            subject_id=subject_id,
-            chairman_ids=[h.person.pk for h in role_holders(council=council, role=Role.CHAIRMAN)],
+        decision, people = services.plan_panel(
+            council=council, handler_role=role, party_ids=party_ids, subject_id=subject_id, on=on
         )
         row.panel = [people[pid] for pid in decision.member_ids]
         row.handler, row.reason, row.as_role = None, decision.reason, role

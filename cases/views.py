@@ -27,6 +27,7 @@ from contacts.selectors import (
     person_for,
     served_councils,
     service_of,
+    user_group_names,
 )
 from protocol_site.errors import ActionNotAllowed, PermissionRefused, StaleObject
 from worklist import queue as work_queue
@@ -330,7 +331,7 @@ def _logs_for_others(user: Any) -> bool:
     """Clerks, case administrators and MOs log cases raised by others (in person, email ...)."""
     if user.is_superuser:
         return True
-    names = set(user.groups.values_list("name", flat=True))
+    names = user_group_names(user)
     return bool(names & {UserGroup.CLERK, UserGroup.COUNCIL_ADMIN, UserGroup.MONITORING_OFFICER})
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from worklist.selectors import group_names, home_work
+from worklist.selectors import home_work
 
 from .forms import SignInForm
 from .models import Council, Person, PersonKind, Role, ServiceMembership
@@ -28,6 +28,7 @@ from .selectors import (
     served_councils,
     service_membership,
     services_of,
+    user_group_names,
     visible_councils_for,
 )
 
@@ -225,7 +226,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     if person is not None:
         user.person = person  # type: ignore[union-attr]  # person_for reads it from here
-    groups = group_names(user)
+    groups = user_group_names(user)
     # Issue #24: the home page is the person's work, each count linking to its list.
     work = home_work(user, groups=groups)
     # An MO's councils are those home_work read (administered_council_ids, one statement).

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from clocks.models import Deadline
 from contacts.models import DEPUTY_ROLE, SERVICE_HEAD_ROLES, Council, Role, RoleAssignment
-from contacts.selectors import UserGroup, held_on, monitoring_officer_council_ids, person_for
+from contacts.selectors import (
+    UserGroup,
+    held_on,
+    monitoring_officer_council_ids,
+    person_for,
+    user_group_names,
+)
 
 from .models import InfoEventAction, InfoRequest, InfoRequestEvent, InformationPolicy
 
@@ -48,7 +54,7 @@ def administers(user: User, council: Council) -> bool:
     person = person_for(user)
     if person is None or person.council_id != council.pk:
         return False
-    groups = set(user.groups.values_list("name", flat=True))
+    groups = user_group_names(user)
     return bool(groups & {UserGroup.CLERK, UserGroup.COUNCIL_ADMIN})
 
 

@@ -221,11 +221,6 @@ class HomeWork:
     councils: list[tuple[int, str, str]] = field(default_factory=list)
 
 
-def group_names(user: User) -> set[str]:
-    """The user's group names, asked once per request."""
-    return user_group_names(user)
-
-
 def home_work(
     user: User, *, now: datetime.datetime | None = None, groups: set[str] | None = None
 ) -> HomeWork:
@@ -235,7 +230,7 @@ def home_work(
         return HomeWork()
     now = now or timezone.now()
     person = person_for(user)
-    groups = groups if groups is not None else group_names(user)
+    groups = groups if groups is not None else user_group_names(user)
     admin_ids = administered_council_ids(user, groups=groups)
     manages = bool(user.is_superuser or admin_ids)
     scope = work_scope(user, person=person, admin_ids=admin_ids)
