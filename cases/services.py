@@ -954,13 +954,21 @@ def reroute_case(
     current = _lock(case, check_state=False)
     _check(actor, Action.ASSIGN, current)
     _ensure_open(current, "re-routed")
+    step = current.current_step
+    if routing.is_panel_role(step.handler_role):
+        # A committee rung is its panel's (Maldon 5.1, West Lavington 4.2): routing one person
+        # to it would leave a single councillor dealing with it alone.
+        raise ActionNotAllowed(
+            f"{current.reference} is at {step.label}, which the committee's panel handles: "
+            "re-form the panel instead."
+        )
     if service is not None:
         if service.council_id != current.council_id:
             raise ValidationError(
                 {"service": f"{service.name} is not a service of {current.council.name}."}
             )
         current.service = service
-    decision = route_handler(current, current.current_step)
+    decision = route_handler(current, step)
     if decision.person_id is None:
         raise ActionNotAllowed(
             f"The rules find nobody to handle {current.reference}: {decision.reason}"

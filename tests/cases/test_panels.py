@@ -355,6 +355,24 @@ def test_a_seated_panel_is_not_replaced_by_one_handler():
         services.assign_handler(case=case, actor=None, person=member, reason="Just one of them")
 
 
+def test_routing_again_never_hands_a_committee_rung_to_one_member():
+    """Maldon 5.1 and West Lavington 4.2: a committee rung is handled by its panel, so "route
+    again by the rules" refuses there (re-forming the panel is the way) and the panel stays."""
+    case = _open(
+        "maldon",
+        "officer_complaint_about_member",
+        "daniel-frost",
+        "cllr-tom-castleton",
+        climb_to="standards_committee",
+    )
+    seated = {p.pk for p in case.panel()}
+    with pytest.raises(ActionNotAllowed, match="re-form the panel instead"):
+        services.reroute_case(case=case, actor=None, reason="New structure")
+    case = Case.objects.get(pk=case.pk)
+    assert case.handler is None
+    assert {p.pk for p in case.panel()} == seated
+
+
 @pytest.mark.parametrize(
     ("holders", "chairmen", "role", "seated", "why"),
     [
