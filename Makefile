@@ -35,7 +35,7 @@ migrate: install ## Apply database migrations (SQLite in var/ unless DATABASE_UR
 	$(PY) manage.py migrate --noinput
 
 demo: migrate ## Load the seven councils, the demo logins and sample cases (idempotent)
-	$(PY) manage.py load_demo
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py load_demo
 
 run: demo ## Serve on http://127.0.0.1:$PORT (default 8000) with a Celery worker and beat
 	mkdir -p var/celery-queue var/celery-processed
